@@ -1,0 +1,49 @@
+"""Rasa NLU component: send unusable input to ``nlu_fallback`` on every channel.
+
+The intent classifier always picks *some* intent. For "🙂🙂🙂" it picked
+``goodbye``, and the goodbye rule answered without any custom action seeing the
+text. Overriding the intent here, after the classifiers, makes every such
+message go through ``action_clarify``, whose screen explains what went wrong.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from microneedling_nlp.message_screen import InputProblem, screen_message
+
+FALLBACK_INTENT = "nlu_fallback"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class UnusableInputClassifier(GraphComponent):
+    """Empty, symbol-only or non-English text becomes ``nlu_fallback`` with certainty."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> UnusableInputClassifier:
+        """No state: the screen is a pure function of the text."""
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Override the predicted intent of messages the FAQ model cannot read."""
+        for message in messages:
+            if screen_message(message.get(TEXT)) is InputProblem.NONE:
+                continue
+            fallback = {"name": FALLBACK_INTENT, "confidence": 1.0}
+            ranking = [fallback, *(message.get(INTENT_RANKING_KEY) or [])]
+            message.set(INTENT, fallback, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        return messages
