@@ -1,0 +1,1 @@
+"""Custom actions of the microneedling FAQ assistant (served by rasa-sdk)."""

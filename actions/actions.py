@@ -1,0 +1,198 @@
+"""Custom actions of the microneedling FAQ assistant.
+
+Each action is thin: it reads the tracker, asks the pure modules what to say
+(answer_builder, complication_screen, message_screen) and dispatches it. Every text a
+clinic may curate (answers, clinic details, the conversational messages around
+them) comes from the knowledge file; the domain keeps only the small talk its
+rules send directly.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import answer_builder
+from actions.complication_screen import Urgency, complication_urgency
+from actions.conversation_context import (
+    FALLBACK_INTENT,
+    intent_ranking,
+    latest_entities,
+    latest_text,
+    previous_user_intent,
+)
+from actions.knowledge_loader import default_knowledge_base
+from actions.knowledge_model import KnowledgeBase
+from microneedling_nlp.message_screen import InputProblem, screen_message
+
+LAST_TOPIC_SLOT = "last_topic"
+DISCLAIMER_SLOT = "disclaimer_shown"
+_PROBLEM_MESSAGES = {
+    InputProblem.EMPTY: "empty_message",
+    InputProblem.NO_WORDS: "no_words",
+    InputProblem.NOT_ENGLISH: "english_only",
+}
+
+
+def send_escalation(dispatcher: CollectingDispatcher, knowledge: KnowledgeBase, urgency: Urgency) -> list[EventType]:
+    """Escalation advice, emergency first when the signs are severe. Never an FAQ answer."""
+    messages = [knowledge.urgent_escalation, knowledge.emergency_escalation]
+    if urgency is Urgency.EMERGENCY:
+        messages.reverse()
+    for text in messages:
+        dispatcher.utter_message(text=text)
+    dispatcher.utter_message(buttons=[answer_builder.HANDOFF_BUTTON])
+    return [SlotSet(LAST_TOPIC_SLOT, None)]
+
+
+def send_menu(dispatcher: CollectingDispatcher, knowledge: KnowledgeBase, intro: str) -> None:
+    """An intro message with the topic menu as buttons, and the other topics named."""
+    dispatcher.utter_message(text=knowledge.messages[intro], buttons=answer_builder.menu_buttons(knowledge))
+    more = answer_builder.other_topics_line(knowledge)
+    if more:
+        dispatcher.utter_message(text=more)
+
+
+class ScreenedAction(Action, abc.ABC):
+    """An action that first screens the message for complications and bad input.
+
+    Applies to every action that might otherwise put an FAQ answer (or a guess)
+    in front of someone who is describing a problem or typed nothing usable.
+    """
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        knowledge = default_knowledge_base()
+        text = latest_text(tracker)
+        urgency = complication_urgency(text)
+        if urgency is not Urgency.NONE:
+            return send_escalation(dispatcher, knowledge, urgency)
+        problem = screen_message(text)
+        if problem is not InputProblem.NONE:
+            send_menu(dispatcher, knowledge, _PROBLEM_MESSAGES[problem])
+            return []
+        return self.respond(dispatcher, tracker, knowledge)
+
+    @abc.abstractmethod
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: KnowledgeBase) -> list[EventType]:
+        """What to do once the message passed the screens."""
+
+
+def answer_topic(
+    dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: KnowledgeBase, topic: str
+) -> list[EventType]:
+    """Send the FAQ answer for a topic, with the disclaimer once per conversation."""
+    reply = answer_builder.faq_reply(knowledge, topic, latest_entities(tracker))
+    dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+    events: list[EventType] = [SlotSet(LAST_TOPIC_SLOT, topic)]
+    if not tracker.get_slot(DISCLAIMER_SLOT):
+        dispatcher.utter_message(text=f"_{knowledge.disclaimer}_")
+        events.append(SlotSet(DISCLAIMER_SLOT, True))
+    return events
+
+
+def contextual_topic(tracker: Tracker, knowledge: KnowledgeBase, predicted: str | None) -> str | None:
+    """The topic to answer, taking a follow-up on the last topic into account."""
+    return answer_builder.resolve_topic(
+        knowledge,
+        predicted,
+        latest_entities(tracker),
+        tracker.get_slot(LAST_TOPIC_SLOT),
+        latest_text(tracker),
+    )
+
+
+class ActionAnswerFaq(ScreenedAction):
+    """Answer any FAQ intent from the knowledge file."""
+
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: KnowledgeBase) -> list[EventType]:
+        predicted = (tracker.latest_message.get("intent") or {}).get("name")
+        topic = contextual_topic(tracker, knowledge, predicted)
+        if topic is None:
+            send_menu(dispatcher, knowledge, "help")
+            return []
+        return answer_topic(dispatcher, tracker, knowledge, topic)
+
+
+class ActionClarify(ScreenedAction):
+    """Low confidence or two close intents: "Did you mean ...?", then the menu and a person."""
+
+    def name(self) -> str:
+        return "action_clarify"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: KnowledgeBase) -> list[EventType]:
+        topic = contextual_topic(tracker, knowledge, None)
+        if topic is not None:
+            return answer_topic(dispatcher, tracker, knowledge, topic)
+        buttons = answer_builder.clarification_buttons(knowledge, intent_ranking(tracker))
+        if previous_user_intent(tracker) == FALLBACK_INTENT or not buttons:
+            send_menu(dispatcher, knowledge, "clarify_again")
+            return []
+        dispatcher.utter_message(text=knowledge.messages["clarify"], buttons=[*buttons, answer_builder.HANDOFF_BUTTON])
+        return []
+
+
+class ActionOutOfScope(ScreenedAction):
+    """Politely say what the assistant covers, and show the menu."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: KnowledgeBase) -> list[EventType]:
+        send_menu(dispatcher, knowledge, "out_of_scope")
+        return [SlotSet(LAST_TOPIC_SLOT, None)]
+
+
+class ActionShowMenu(Action):
+    """Greeting or help: the topic menu, introduced to suit the intent."""
+
+    def name(self) -> str:
+        return "action_show_menu"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        send_menu(dispatcher, default_knowledge_base(), "greeting" if intent == "greet" else "help")
+        return []
+
+
+class ActionEscalateComplication(Action):
+    """Someone describes a problem after treatment: escalation advice only."""
+
+    def name(self) -> str:
+        return "action_escalate_complication"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        urgency = complication_urgency(latest_text(tracker))
+        if urgency is Urgency.NONE:
+            urgency = Urgency.URGENT
+        return send_escalation(dispatcher, default_knowledge_base(), urgency)
+
+
+class ActionHumanHandoff(Action):
+    """How to reach a person at the clinic, from the knowledge file."""
+
+    def name(self) -> str:
+        return "action_human_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        knowledge = default_knowledge_base()
+        dispatcher.utter_message(text=knowledge.handoff, buttons=[answer_builder.BOOKING_BUTTON])
+        return []
+
+
+class ActionBookConsultation(Action):
+    """How to book, with the clinic's booking link and phone from the knowledge file."""
+
+    def name(self) -> str:
+        return "action_book_consultation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        knowledge = default_knowledge_base()
+        dispatcher.utter_message(text=knowledge.booking, buttons=[answer_builder.HANDOFF_BUTTON])
+        return []

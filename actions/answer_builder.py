@@ -1,0 +1,137 @@
+"""Turn an intent, its entities and the conversation's last topic into a reply.
+
+Pure functions over the knowledge base, free of Rasa objects, so the wording
+rules (which variant wins, which buttons follow) are tested directly.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from actions.conversation_context import Entity, is_follow_up
+from actions.knowledge_model import FaqEntry, KnowledgeBase
+
+Button = dict[str, str]
+CONTRAINDICATIONS_TOPIC = "ask_contraindications"
+HANDOFF_BUTTON: Button = {"title": "Talk to our team", "payload": "/human_handoff"}
+BOOKING_BUTTON: Button = {"title": "Book a consultation", "payload": "/book_consultation"}
+MIN_CLARIFY_CONFIDENCE = 0.1
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Text plus quick-reply buttons, as one bot message."""
+
+    text: str
+    buttons: list[Button] = field(default_factory=list)
+
+
+def resolve_topic(
+    knowledge: KnowledgeBase,
+    predicted: str | None,
+    entities: Sequence[Entity],
+    last_topic: str | None,
+    text: str,
+) -> str | None:
+    """The FAQ topic this turn is about.
+
+    A follow-up such as "and what about 1 mm needles?" after the pain answer is
+    classified as a needle-size question, but the person wants the pain answer
+    for 1 mm. When the message reads as a follow-up and the last topic has
+    something to say about the mentioned entity, the last topic wins.
+    """
+    last_entry = knowledge.faq(last_topic) if last_topic else None
+    if (
+        last_entry is not None
+        and last_topic != predicted
+        and entities
+        and is_follow_up(text)
+        and any(entity_type in last_entry.variants for entity_type, _ in entities)
+    ):
+        return last_topic
+    return predicted if knowledge.faq(predicted or "") else None
+
+
+def faq_reply(knowledge: KnowledgeBase, intent: str, entities: Sequence[Entity]) -> Reply:
+    """The answer for a topic, focused on the mentioned entities where possible."""
+    entry = knowledge.faqs[intent]
+    variants = _unique([entry.variant(kind, value) for kind, value in entities])
+    parts = variants or [entry.answer]
+    for kind, value in entities:
+        if entry.variant(kind, value):
+            continue
+        if kind == "condition":
+            caution = _condition_caution(knowledge, entry, value)
+            if caution:
+                parts.append(caution)
+        elif kind in entry.variants:
+            parts.append(
+                f"My sources have no details specific to {value}; your practitioner can tell you what to expect."
+            )
+    return Reply(text="\n\n".join(_unique(parts)), buttons=follow_up_buttons(knowledge, entry, entities))
+
+
+def follow_up_buttons(knowledge: KnowledgeBase, entry: FaqEntry, entities: Sequence[Entity]) -> list[Button]:
+    """Quick replies for the entry's follow-ups, carrying entities they can use.
+
+    After the 1 mm pain answer, "Recovery time" should open the 1 mm recovery
+    variant, so the payload passes on entities the next topic has variants for.
+    """
+    buttons = []
+    for topic in entry.follow_ups:
+        target = knowledge.faqs[topic]
+        carried = {kind: value for kind, value in entities if target.variant(kind, value)}
+        payload = f"/{topic}" + (json.dumps(carried) if carried else "")
+        buttons.append({"title": target.title, "payload": payload})
+    return buttons
+
+
+def menu_buttons(knowledge: KnowledgeBase) -> list[Button]:
+    """The popular topics, then booking and a person."""
+    topics = [{"title": knowledge.title(t), "payload": f"/{t}"} for t in knowledge.menu]
+    return [*topics, BOOKING_BUTTON, HANDOFF_BUTTON]
+
+
+def other_topics_line(knowledge: KnowledgeBase) -> str:
+    """One line naming the topics the menu buttons leave out."""
+    rest = [entry.title for intent, entry in knowledge.faqs.items() if intent not in knowledge.menu]
+    return f"{knowledge.messages['other_topics']} " + "; ".join(rest) + "." if rest else ""
+
+
+def clarification_buttons(
+    knowledge: KnowledgeBase, ranking: Sequence[dict[str, object]], limit: int = 3
+) -> list[Button]:
+    """Buttons for the most likely FAQ topics of an unclear message."""
+    buttons: list[Button] = []
+    for candidate in ranking:
+        name = str(candidate.get("name"))
+        confidence = float(candidate.get("confidence") or 0.0)
+        if knowledge.faq(name) and confidence >= MIN_CLARIFY_CONFIDENCE:
+            buttons.append({"title": knowledge.title(name), "payload": f"/{name}"})
+        if len(buttons) == limit:
+            break
+    return buttons
+
+
+def _condition_caution(knowledge: KnowledgeBase, entry: FaqEntry, condition: str) -> str | None:
+    """The contraindication note for a condition mentioned under another topic.
+
+    "Does it hurt? I'm pregnant" gets the pain answer, but the pregnancy caution
+    must not be lost just because the question was about pain.
+    """
+    if entry.intent == CONTRAINDICATIONS_TOPIC:
+        return None
+    contraindications = knowledge.faq(CONTRAINDICATIONS_TOPIC)
+    if contraindications is None:
+        return None
+    return contraindications.variant("condition", condition)
+
+
+def _unique(texts: Sequence[str | None]) -> list[str]:
+    seen: list[str] = []
+    for text in texts:
+        if text and text not in seen:
+            seen.append(text)
+    return seen

@@ -1,0 +1,63 @@
+"""Recognise a message that describes a complication after treatment.
+
+The NLU model has a ``report_complication`` intent; this screen is the second
+line of defence so that a first-person description of red-flag symptoms never
+gets an FAQ answer, even when the classifier picked an FAQ topic. It only decides
+*whether* to escalate and *how urgently*; it never names a cause or diagnosis.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+
+_SEVERE = re.compile(
+    r"can'?t breathe|cannot breathe|can not breathe|(trouble|difficulty|hard to) breath"
+    r"|short(ness)? of breath|struggling to breathe|wheez"
+    r"|(throat|tongue|lips?) (is |are |feels? )?(swell|swollen|closing|tight)"
+    r"|swollen (throat|tongue|lips?)|swelling (of|in) (my )?(throat|tongue|lips?)"
+    r"|faint|passed out|pass(ing)? out|dizzy|chest pain|anaphyla",
+    re.IGNORECASE,
+)
+_RED_FLAGS = re.compile(
+    r"\bpus\b|pussy discharge|ooz|yellow crust|discharge"
+    r"|fever|chills|red streaks?|streaks"
+    r"|(hot|warm) to (the )?touch"
+    r"|spreading|getting worse|gets worse|worse (and worse|every day|each day)"
+    r"|(won'?t|will not|doesn'?t|does not|can'?t|cannot) stop bleeding"
+    r"|bleeding (won'?t|will not|doesn'?t|does not) stop|keeps? bleeding|still bleeding"
+    r"|hives|blister|infected|allergic reaction|severe (pain|swelling)"
+    r"|(pain|swelling|redness) (is )?(getting|much) worse",
+    re.IGNORECASE,
+)
+_FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|ive|my|me|mine)\b", re.IGNORECASE)
+_HYPOTHETICAL_OPENING = re.compile(
+    r"^\s*(will|would|could|can|might|may|does|do|is it possible|what if|how likely)\b",
+    re.IGNORECASE,
+)
+
+
+class Urgency(enum.Enum):
+    """How the escalation message should lead."""
+
+    NONE = "none"
+    URGENT = "urgent"
+    EMERGENCY = "emergency"
+
+
+def emergency_signs(text: str) -> bool:
+    """Symptoms that call for emergency services, whoever they are described for."""
+    return bool(_SEVERE.search(text))
+
+
+def complication_urgency(text: str) -> Urgency:
+    """Escalation level for a message that reports a problem, else NONE.
+
+    Severe signs escalate on their own. Red flags escalate when the person speaks
+    about themselves and is not asking a hypothetical ("will I get a fever?").
+    """
+    if emergency_signs(text):
+        return Urgency.EMERGENCY
+    if _RED_FLAGS.search(text) and _FIRST_PERSON.search(text) and not _HYPOTHETICAL_OPENING.search(text):
+        return Urgency.URGENT
+    return Urgency.NONE

@@ -1,0 +1,203 @@
+"""Load and validate the knowledge file, so a broken edit stops the server early.
+
+A clinic's staff edit the YAML by hand. A mistake must not surface as a wrong or
+missing answer in front of a patient, so the action server refuses to start and
+names the entry and field instead (``KnowledgeFileError``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import string
+from collections.abc import Iterable
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from actions.knowledge_model import ClinicDetails, FaqEntry, KnowledgeBase
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_KNOWLEDGE_FILE = PROJECT_ROOT / "knowledge" / "microneedling_faq.yml"
+SCHEMA_FILE = PROJECT_ROOT / "knowledge" / "microneedling_faq.schema.json"
+KNOWLEDGE_FILE_ENV = "KNOWLEDGE_FILE"
+
+
+class KnowledgeFileError(ValueError):
+    """The knowledge file cannot be used; each problem names its entry and field."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        listed = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"Knowledge file {path} is invalid:\n{listed}")
+
+
+def knowledge_file_path() -> Path:
+    """The file to load: $KNOWLEDGE_FILE if set, else the one in the repo."""
+    return Path(os.environ.get(KNOWLEDGE_FILE_ENV) or DEFAULT_KNOWLEDGE_FILE)
+
+
+@lru_cache(maxsize=1)
+def default_knowledge_base() -> KnowledgeBase:
+    """The validated knowledge base, read once per action-server process."""
+    return load_knowledge_base(knowledge_file_path())
+
+
+def load_knowledge_base(path: Path) -> KnowledgeBase:
+    """Parse, schema-check and cross-check the file, then build the typed model."""
+    raw = _read_yaml(path)
+    problems = _schema_problems(raw)
+    if not problems:
+        problems = _cross_reference_problems(raw)
+    if problems:
+        raise KnowledgeFileError(path, problems)
+    return _build(raw)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise KnowledgeFileError(path, [f"cannot be read: {error.strerror}"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise KnowledgeFileError(path, [f"is not valid YAML{where}"]) from None
+    if not isinstance(data, dict):
+        raise KnowledgeFileError(path, ["must be a mapping with clinic, faqs, ... sections"])
+    return _dates_to_text(data)
+
+
+def _dates_to_text(value: Any) -> Any:
+    """YAML turns 2026-11-21 into a date; the schema checks it as ISO text."""
+    if isinstance(value, dict):
+        return {str(key): _dates_to_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_dates_to_text(item) for item in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft7Validator:
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return jsonschema.Draft7Validator(schema)
+
+
+def _schema_problems(raw: dict[str, Any]) -> list[str]:
+    errors = sorted(_validator().iter_errors(raw), key=lambda e: list(map(str, e.path)))
+    return [_describe(list(error.path), error) for error in errors]
+
+
+def _describe(path: list[Any], error: jsonschema.ValidationError) -> str:
+    """Say which entry and field is wrong, in words a clinic's staff can act on."""
+    if error.validator == "required":
+        missing = error.message.split("'")[1]
+        path = [*path, missing]
+        detail = "is missing"
+    elif error.validator == "additionalProperties":
+        detail = f"has an unknown field ({error.message.split('(')[-1].rstrip(')')})"
+    else:
+        detail = f"is invalid: {error.message}"
+    return _location(path) + " " + detail
+
+
+def _location(path: list[Any]) -> str:
+    parts = [str(part) for part in path]
+    if len(parts) >= 2 and parts[0] == "faqs":
+        field = ".".join(parts[2:]) or "(the whole entry)"
+        return f"entry '{parts[1]}', field '{field}'"
+    if not parts:
+        return "the file"
+    return f"section '{parts[0]}'" + (f", field '{'.'.join(parts[1:])}'" if parts[1:] else "")
+
+
+def _cross_reference_problems(raw: dict[str, Any]) -> list[str]:
+    """Checks a JSON schema cannot express: references, dates, placeholders."""
+    faqs: dict[str, Any] = raw["faqs"]
+    problems: list[str] = []
+    for intent, entry in faqs.items():
+        for follow_up in entry["follow_ups"]:
+            if follow_up == intent:
+                problems.append(f"entry '{intent}', field 'follow_ups' points at itself")
+            elif follow_up not in faqs:
+                problems.append(f"entry '{intent}', field 'follow_ups' names unknown topic '{follow_up}'")
+        reviewed = date.fromisoformat(entry["last_reviewed"])
+        if reviewed > date.today():
+            problems.append(f"entry '{intent}', field 'last_reviewed' is in the future")
+    for position, intent in enumerate(raw["menu"]):
+        if intent not in faqs:
+            problems.append(f"section 'menu', field '{position}' names unknown topic '{intent}'")
+    allowed = set(_clinic(raw).placeholders())
+    for location, text in _texts(raw):
+        for name in _placeholder_names(text):
+            if name not in allowed:
+                problems.append(
+                    f"{location} uses unknown placeholder {{{name}}}; allowed: {', '.join(sorted(allowed))}"
+                )
+    return problems
+
+
+def _placeholder_names(template: str) -> Iterable[str]:
+    try:
+        return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError:
+        return ["<unbalanced brace>"]
+
+
+def _texts(raw: dict[str, Any]) -> Iterable[tuple[str, str]]:
+    """Every text a person reads, with where it is, for placeholder checks."""
+    for section in ("disclaimer", "handoff", "booking"):
+        yield f"section '{section}'", raw[section]
+    for key, text in raw["messages"].items():
+        yield f"section 'messages', field '{key}'", text
+    for level in ("urgent", "emergency"):
+        yield f"section 'escalation', field '{level}'", raw["escalation"][level]
+    for intent, entry in raw["faqs"].items():
+        yield f"entry '{intent}', field 'answer'", entry["answer"]
+        for entity_type, values in (entry.get("variants") or {}).items():
+            for value, text in values.items():
+                yield f"entry '{intent}', field 'variants.{entity_type}.{value}'", text
+
+
+def _clinic(raw: dict[str, Any]) -> ClinicDetails:
+    return ClinicDetails(**{key: str(value) for key, value in raw["clinic"].items()})
+
+
+def _build(raw: dict[str, Any]) -> KnowledgeBase:
+    clinic = _clinic(raw)
+    fill = clinic.placeholders()
+    faqs = {
+        intent: FaqEntry(
+            intent=intent,
+            title=entry["title"].strip(),
+            answer=entry["answer"].strip().format(**fill),
+            variants={
+                entity_type: {value: text.strip().format(**fill) for value, text in values.items()}
+                for entity_type, values in (entry.get("variants") or {}).items()
+            },
+            follow_ups=tuple(entry["follow_ups"]),
+            sources=tuple(entry["sources"]),
+            last_reviewed=date.fromisoformat(entry["last_reviewed"]),
+        )
+        for intent, entry in raw["faqs"].items()
+    }
+    return KnowledgeBase(
+        clinic=clinic,
+        disclaimer=raw["disclaimer"].strip().format(**fill),
+        messages={key: text.strip().format(**fill) for key, text in raw["messages"].items()},
+        menu=tuple(raw["menu"]),
+        faqs=faqs,
+        urgent_escalation=raw["escalation"]["urgent"].strip().format(**fill),
+        emergency_escalation=raw["escalation"]["emergency"].strip().format(**fill),
+        handoff=raw["handoff"].strip().format(**fill),
+        booking=raw["booking"].strip().format(**fill),
+    )

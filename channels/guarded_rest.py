@@ -1,0 +1,58 @@
+"""The REST channel, with bad requests answered clearly instead of crashing.
+
+Rasa's stock ``RestInput`` passes a missing message on as ``None``, answers
+malformed JSON with Sanic's generic error, and logs message text on failure.
+This channel keeps the stock URL (``/webhooks/rest/webhook``) and reply format
+but validates the body first and never logs what the person wrote.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.webhook_payload import BadRequest, DirectReply, parse_webhook_payload
+
+logger = logging.getLogger(__name__)
+FAILURE_REPLY = "Sorry, something went wrong on our side. Please try again in a moment."
+
+
+class GuardedRestInput(RestInput):
+    """REST webhook that validates input; same name and URL as Rasa's ``rest``."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        """Health check and webhook routes."""
+        module = inspect.getmodule(self)
+        webhook = Blueprint(f"guarded_rest_{type(self).__name__}", module.__name__ if module else None)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            payload = parse_webhook_payload(request.body)
+            if isinstance(payload, BadRequest):
+                return response.json({"error": payload.reason}, status=400)
+            if isinstance(payload, DirectReply):
+                return response.json([{"recipient_id": payload.sender, "text": payload.text}])
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(UserMessage(payload.text, collector, payload.sender, input_channel=self.name()))
+            except Exception:
+                logger.exception("rest: failed to handle a message (text not logged)")
+                return response.json({"error": FAILURE_REPLY}, status=500)
+            return response.json(collector.messages)
+
+        return webhook
