@@ -1,0 +1,222 @@
+"""Start the action server and the Rasa server together, and wait until both answer.
+
+Used by ``make run`` and ``make shell`` and by the end-to-end tests, so the way
+the assistant is started in tests is the way it is started for real.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = PROJECT_ROOT / "models" / "microneedling-faq.tar.gz"
+TOKEN_FILE = PROJECT_ROOT / "var" / "rasa_auth_token"
+READY_TIMEOUT_S = 180.0
+
+# Defaults for the variables endpoints.yml reads; anything already set wins, so
+# a deployment points the tracker store at PostgreSQL or Redis from the outside.
+DEFAULT_ENVIRONMENT = {
+    "RASA_TELEMETRY_ENABLED": "false",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "SANIC_HOST": "127.0.0.1",
+    "TRACKER_STORE_TYPE": "sql",
+    "TRACKER_STORE_URL": f"sqlite:///{PROJECT_ROOT / 'var' / 'trackers.db'}",
+    "TRACKER_STORE_PORT": "6379",
+    "TRACKER_STORE_DB": "0",
+    "TRACKER_STORE_PASSWORD": "",
+}
+
+
+def server_environment(overrides: dict[str, str] | None, action_url: str) -> dict[str, str]:
+    """Process environment for both servers: defaults < os.environ < overrides."""
+    (PROJECT_ROOT / "var").mkdir(exist_ok=True)
+    env = {**DEFAULT_ENVIRONMENT, **os.environ, **(overrides or {})}
+    env["ACTION_SERVER_URL"] = f"{action_url}/webhook"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+class StartupError(RuntimeError):
+    """A server exited or did not answer in time; the message says which and why."""
+
+
+@dataclass
+class Stack:
+    """The running servers and how to reach them."""
+
+    rasa_url: str
+    action_url: str
+    auth_token: str
+    processes: list[subprocess.Popen]
+
+    @property
+    def webhook_url(self) -> str:
+        return f"{self.rasa_url}/webhooks/rest/webhook"
+
+
+def auth_token() -> str:
+    """$RASA_AUTH_TOKEN, else a random token kept in var/ so it survives restarts."""
+    token = os.environ.get("RASA_AUTH_TOKEN")
+    if token:
+        return token
+    if not TOKEN_FILE.exists():
+        TOKEN_FILE.parent.mkdir(parents=True, exist_ok=True)
+        TOKEN_FILE.write_text(secrets.token_urlsafe(32))
+        TOKEN_FILE.chmod(0o600)
+    return TOKEN_FILE.read_text().strip()
+
+
+def rasa_command(model: Path, port: int, token: str, cors: str | None) -> list[str]:
+    """The ``rasa run`` command line: REST channel on, HTTP API behind the token."""
+    command = [
+        sys.executable, "-m", "rasa", "run",
+        "--model", str(model),
+        "--port", str(port),
+        "--interface", os.environ.get("RASA_INTERFACE", "127.0.0.1"),
+        "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+        "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
+        "--enable-api",
+        "--auth-token", token,
+    ]  # fmt: skip
+    if cors:
+        command += ["--cors", *cors.split()]
+    return command
+
+
+def wait_until_ready(url: str, process: subprocess.Popen, name: str, timeout: float) -> float:
+    """Poll ``url`` until it answers 200; seconds it took. Fails fast if the process died."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if process.poll() is not None:
+            raise StartupError(f"{name} exited with code {process.returncode} before it was ready")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as reply:
+                if reply.status == 200:
+                    return time.monotonic() - started
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    raise StartupError(f"{name} did not answer {url} within {timeout:.0f} s")
+
+
+@contextlib.contextmanager
+def running_stack(
+    model: Path = DEFAULT_MODEL,
+    rasa_port: int = 5005,
+    action_port: int = 5055,
+    env: dict[str, str] | None = None,
+    log_dir: Path | None = None,
+    cors: str | None = None,
+) -> Iterator[Stack]:
+    """Both servers running on 127.0.0.1 for the duration of the ``with`` block."""
+    token = auth_token()
+    action_url = f"http://127.0.0.1:{action_port}"
+    process_env = server_environment(env, action_url)
+    processes: list[subprocess.Popen] = []
+
+    def spawn(name: str, command: list[str]) -> subprocess.Popen:
+        output = open(log_dir / f"{name}.log", "w") if log_dir else None  # noqa: SIM115
+        process = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=process_env, stdout=output, stderr=subprocess.STDOUT if output else None
+        )
+        processes.append(process)
+        return process
+
+    try:
+        actions = spawn("action-server", [sys.executable, "-m", "actions", "--port", str(action_port)])
+        wait_until_ready(f"{action_url}/health", actions, "action server", READY_TIMEOUT_S)
+        rasa_url = f"http://127.0.0.1:{rasa_port}"
+        rasa = spawn("rasa-server", rasa_command(model, rasa_port, token, cors))
+        wait_until_ready(f"{rasa_url}/status?token={token}", rasa, "Rasa server", READY_TIMEOUT_S)
+        yield Stack(rasa_url, action_url, token, processes)
+    finally:
+        for process in reversed(processes):
+            stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if the process has not exited after 15 s."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def run_shell(model: Path, action_port: int) -> int:
+    """Start the action server, then ``rasa shell`` in the foreground."""
+    action_url = f"http://127.0.0.1:{action_port}"
+    env = server_environment(None, action_url)
+    actions = subprocess.Popen([sys.executable, "-m", "actions", "--port", str(action_port)], cwd=PROJECT_ROOT, env=env)
+    try:
+        wait_until_ready(f"{action_url}/health", actions, "action server", READY_TIMEOUT_S)
+        shell = [sys.executable, "-m", "rasa", "shell", "--model", str(model)]
+        shell += ["--endpoints", str(PROJECT_ROOT / "endpoints.yml")]
+        return subprocess.call(shell, cwd=PROJECT_ROOT, env=env)
+    except StartupError as error:
+        print(f"Could not start the assistant: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop(actions)
+
+
+def print_banner(stack: Stack) -> None:
+    print(
+        f"""
+The microneedling FAQ assistant is running.
+
+  Chat over REST:  curl -s -X POST {stack.webhook_url} \\
+                     -H 'Content-Type: application/json' \\
+                     -d '{{"sender": "me", "message": "Does microneedling hurt?"}}'
+  Terminal chat:   make shell   (in another terminal, stop this one first)
+  HTTP API:        {stack.rasa_url}/status?token=<token in {TOKEN_FILE.relative_to(PROJECT_ROOT)}>
+  Action server:   {stack.action_url}/health
+
+Press Ctrl+C to stop.""",
+        flush=True,
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
+    parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", 5055)))
+    parser.add_argument("--shell", action="store_true", help="chat in this terminal (rasa shell)")
+    args = parser.parse_args()
+    if args.shell:
+        return run_shell(args.model, args.action_port)
+    try:
+        with running_stack(args.model, args.port, args.action_port, cors=os.environ.get("RASA_CORS_ORIGINS")) as stack:
+            print_banner(stack)
+            while all(process.poll() is None for process in stack.processes):
+                time.sleep(1)
+            print("A server stopped; shutting down.", file=sys.stderr)
+            return 1
+    except StartupError as error:
+        print(f"Could not start the assistant: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopped.")
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
