@@ -1,0 +1,133 @@
+"""Start the real action server and Rasa server, and chat through the REST webhook."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+
+from actions.knowledge_loader import DEFAULT_KNOWLEDGE_FILE, load_knowledge_base
+from service.launcher import DEFAULT_MODEL, PROJECT_ROOT, running_stack
+
+KNOWLEDGE = load_knowledge_base(DEFAULT_KNOWLEDGE_FILE)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    if not DEFAULT_MODEL.exists():
+        pytest.fail("no trained model; run `make train`")
+    log_dir = PROJECT_ROOT / "results" / "e2e"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    database = tmp_path_factory.mktemp("trackers") / "trackers.db"
+    env = {"TRACKER_STORE_TYPE": "sql", "TRACKER_STORE_URL": f"sqlite:///{database}"}
+    with running_stack(rasa_port=free_port(), action_port=free_port(), env=env, log_dir=log_dir) as running:
+        yield running
+
+
+def post(url: str, data: bytes) -> tuple[int, Any]:
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def chat(stack, sender: str, message: str) -> list[dict]:
+    status, replies = post(stack.webhook_url, json.dumps({"sender": sender, "message": message}).encode())
+    assert status == 200, replies
+    assert all(reply["recipient_id"] == sender for reply in replies)
+    return replies
+
+
+def texts(replies: list[dict]) -> list[str]:
+    return [reply.get("text", "") for reply in replies]
+
+
+def test_greeting_shows_menu(stack) -> None:
+    replies = chat(stack, "e2e-greet", "hello")
+    assert replies[0]["text"] == KNOWLEDGE.messages["greeting"]
+    assert [b["payload"] for b in replies[0]["buttons"]][-1] == "/human_handoff"
+
+
+def test_faq_answer_follow_up_and_button(stack) -> None:
+    sender = "e2e-pain"
+    first = chat(stack, sender, "Does microneedling hurt?")
+    assert first[0]["text"] == KNOWLEDGE.faqs["ask_pain"].answer
+    assert first[1]["text"] == f"_{KNOWLEDGE.disclaimer}_"
+    follow_up = chat(stack, sender, "and what about 1 mm needles?")
+    assert texts(follow_up) == [KNOWLEDGE.faqs["ask_pain"].variant("needle_length", "1.0 mm")]
+    button = next(b for b in follow_up[0]["buttons"] if b["payload"].startswith("/ask_recovery"))
+    clicked = chat(stack, sender, button["payload"])
+    assert clicked[0]["text"] == KNOWLEDGE.faqs["ask_recovery"].variant("needle_length", "1.0 mm")
+    price = chat(stack, sender, "how much is it?")
+    assert price[0]["text"] == KNOWLEDGE.faqs["ask_cost"].answer
+
+
+def test_complication_gets_escalation_not_an_answer(stack) -> None:
+    replies = chat(stack, "e2e-complication", "I had microneedling two days ago and now my face has pus and a fever")
+    assert KNOWLEDGE.urgent_escalation in texts(replies)
+    assert KNOWLEDGE.emergency_escalation in texts(replies)
+    answers = {entry.answer for entry in KNOWLEDGE.faqs.values()}
+    assert not answers & set(texts(replies))
+
+
+def test_out_of_scope_gets_scope_message(stack) -> None:
+    replies = chat(stack, "e2e-oos", "how many units of botox do I need for my forehead lines?")
+    assert replies[0]["text"] == KNOWLEDGE.messages["out_of_scope"]
+
+
+def test_handoff_and_booking_give_clinic_details(stack) -> None:
+    assert KNOWLEDGE.clinic.phone in chat(stack, "e2e-handoff", "I want to talk to a real person")[0]["text"]
+    assert KNOWLEDGE.clinic.booking_url in chat(stack, "e2e-book", "I'd like to book a consultation")[0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("", "empty"),
+        ("    ", "empty"),
+        ("x" * 5000, "too long"),
+        ("🙂🙂🙂", KNOWLEDGE.messages["no_words"]),
+        ("¿Cuánto cuesta el microneedling y duele mucho?", KNOWLEDGE.messages["english_only"]),
+    ],
+    ids=["empty", "blank", "huge", "emoji", "spanish"],
+)
+def test_odd_messages_get_a_clear_answer(stack, message, expected) -> None:
+    replies = chat(stack, "e2e-odd", message)
+    assert any(expected in text for text in texts(replies)), replies
+
+
+def test_markup_is_treated_as_text(stack) -> None:
+    replies = chat(stack, "e2e-markup", "<img src=x onerror=alert(1)>")
+    assert replies and all("<img" not in text for text in texts(replies))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b"[]", json.dumps({"message": "hi"}).encode(), json.dumps({"sender": "a", "message": 5}).encode()],
+    ids=["not-json", "not-object", "no-sender", "number-message"],
+)
+def test_malformed_requests_get_400_with_a_reason(stack, body) -> None:
+    status, reply = post(stack.webhook_url, body)
+    assert status == 400
+    assert reply["error"]
+
+
+def test_http_api_needs_the_token(stack) -> None:
+    for path in ("/status", "/conversations/e2e-pain/tracker"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{stack.rasa_url}{path}", timeout=10)
+        assert refused.value.code == 401
+    with urllib.request.urlopen(f"{stack.rasa_url}/status?token={stack.auth_token}", timeout=10) as reply:
+        assert reply.status == 200

@@ -1,0 +1,156 @@
+"""The custom actions, run with rasa-sdk's Tracker and CollectingDispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rasa_sdk.events import SlotSet
+
+from actions.actions import (
+    ActionAnswerFaq,
+    ActionBookConsultation,
+    ActionClarify,
+    ActionEscalateComplication,
+    ActionHumanHandoff,
+    ActionOutOfScope,
+    ActionShowMenu,
+)
+from tests.conftest import make_tracker, run_action, user_event
+
+
+def run(action, tracker):
+    return asyncio.run(run_action(action, tracker))
+
+
+def test_faq_answer_with_buttons_topic_slot_and_one_disclaimer(knowledge) -> None:
+    messages, events = run(ActionAnswerFaq(), make_tracker("does it hurt?", "ask_pain"))
+    assert messages[0]["text"] == knowledge.faqs["ask_pain"].answer
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/ask_needle_size", "/ask_procedure", "/ask_recovery"]
+    assert messages[1]["text"] == f"_{knowledge.disclaimer}_"
+    assert SlotSet("last_topic", "ask_pain") in events
+    assert SlotSet("disclaimer_shown", True) in events
+
+    again, _ = run(ActionAnswerFaq(), make_tracker("cost?", "ask_cost", slots={"disclaimer_shown": True}))
+    assert len(again) == 1
+
+
+def test_entity_variant_is_answered(knowledge) -> None:
+    tracker = make_tracker("does 1mm microneedling hurt", "ask_pain", entities=[("needle_length", "1.0 mm")])
+    messages, _ = run(ActionAnswerFaq(), tracker)
+    assert messages[0]["text"] == knowledge.faqs["ask_pain"].variant("needle_length", "1.0 mm")
+
+
+def test_follow_up_after_pain_answer_stays_on_pain(knowledge) -> None:
+    tracker = make_tracker(
+        "and what about 1 mm needles?",
+        "ask_needle_size",
+        entities=[("needle_length", "1.0 mm")],
+        slots={"last_topic": "ask_pain", "disclaimer_shown": True},
+    )
+    messages, events = run(ActionAnswerFaq(), tracker)
+    assert messages[0]["text"] == knowledge.faqs["ask_pain"].variant("needle_length", "1.0 mm")
+    assert SlotSet("last_topic", "ask_pain") in events
+
+
+def test_new_topic_after_pain_answer_is_answered_as_asked(knowledge) -> None:
+    tracker = make_tracker("how much is it?", "ask_cost", slots={"last_topic": "ask_pain", "disclaimer_shown": True})
+    messages, _ = run(ActionAnswerFaq(), tracker)
+    assert messages[0]["text"] == knowledge.faqs["ask_cost"].answer
+
+
+def test_complication_misclassified_as_faq_is_escalated(knowledge) -> None:
+    tracker = make_tracker("my face is oozing pus two days after my microneedling", "ask_side_effects")
+    messages, events = run(ActionAnswerFaq(), tracker)
+    texts = [m.get("text") for m in messages]
+    assert texts[:2] == [knowledge.urgent_escalation, knowledge.emergency_escalation]
+    assert knowledge.faqs["ask_side_effects"].answer not in texts
+    assert SlotSet("last_topic", None) in events
+
+
+def test_reported_complication_gets_escalation_only(knowledge) -> None:
+    messages, _ = run(
+        ActionEscalateComplication(), make_tracker("my cheek is really red and sore", "report_complication")
+    )
+    assert [m.get("text") for m in messages[:2]] == [knowledge.urgent_escalation, knowledge.emergency_escalation]
+    assert knowledge.clinic.phone in messages[0]["text"]
+    assert all(b["payload"] == "/human_handoff" for m in messages for b in m.get("buttons", []))
+
+
+def test_severe_complication_leads_with_emergency_advice(knowledge) -> None:
+    tracker = make_tracker("my lips are swelling and i have trouble breathing", "report_complication")
+    messages, _ = run(ActionEscalateComplication(), tracker)
+    assert messages[0]["text"] == knowledge.emergency_escalation
+    assert knowledge.clinic.emergency_number in messages[0]["text"]
+
+
+def test_foreign_language_gets_english_only_message(knowledge) -> None:
+    messages, _ = run(ActionAnswerFaq(), make_tracker("¿Cuánto cuesta el microneedling?", "ask_cost"))
+    assert messages[0]["text"] == knowledge.messages["english_only"]
+    assert knowledge.clinic.phone in messages[0]["text"]
+
+
+def test_emoji_only_gets_a_clear_prompt(knowledge) -> None:
+    messages, _ = run(ActionAnswerFaq(), make_tracker("👍👍", "ask_results"))
+    assert messages[0]["text"] == knowledge.messages["no_words"]
+    assert messages[0]["buttons"]
+
+
+def test_first_miss_offers_top_topics(knowledge) -> None:
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.5},
+        {"name": "ask_recovery", "confidence": 0.45},
+        {"name": "ask_aftercare", "confidence": 0.4},
+    ]
+    tracker = make_tracker("the after bit, how long", "nlu_fallback", ranking=ranking)
+    messages, _ = run(ActionClarify(), tracker)
+    assert messages[0]["text"] == knowledge.messages["clarify"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/ask_recovery", "/ask_aftercare", "/human_handoff"]
+    assert messages[0]["buttons"][0]["title"] == knowledge.faqs["ask_recovery"].title
+
+
+def test_second_miss_offers_menu_and_a_person(knowledge) -> None:
+    ranking = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "ask_recovery", "confidence": 0.45}]
+    tracker = make_tracker(
+        "hmm no the other thing", "nlu_fallback", ranking=ranking, history=[user_event("blah", "nlu_fallback")]
+    )
+    messages, _ = run(ActionClarify(), tracker)
+    assert messages[0]["text"] == knowledge.messages["clarify_again"]
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert "/human_handoff" in payloads and f"/{knowledge.menu[0]}" in payloads
+
+
+def test_unclear_follow_up_with_entity_answers_last_topic(knowledge) -> None:
+    tracker = make_tracker(
+        "and with 0.5mm?",
+        "nlu_fallback",
+        entities=[("needle_length", "0.5 mm")],
+        slots={"last_topic": "ask_recovery", "disclaimer_shown": True},
+    )
+    messages, _ = run(ActionClarify(), tracker)
+    assert messages[0]["text"] == knowledge.faqs["ask_recovery"].variant("needle_length", "0.5 mm")
+
+
+def test_out_of_scope_gets_scope_message_and_menu_never_an_answer(knowledge) -> None:
+    messages, events = run(ActionOutOfScope(), make_tracker("how much botox do I need for frown lines", "out_of_scope"))
+    assert messages[0]["text"] == knowledge.messages["out_of_scope"]
+    assert knowledge.clinic.name in messages[0]["text"]
+    assert [b["payload"] for b in messages[0]["buttons"]][-1] == "/human_handoff"
+    answers = {entry.answer for entry in knowledge.faqs.values()}
+    assert not any(m.get("text") in answers for m in messages)
+    assert SlotSet("last_topic", None) in events
+
+
+def test_greeting_and_help_show_the_menu(knowledge) -> None:
+    greeting, _ = run(ActionShowMenu(), make_tracker("hello", "greet"))
+    help_, _ = run(ActionShowMenu(), make_tracker("what can you do", "help"))
+    assert greeting[0]["text"] == knowledge.messages["greeting"]
+    assert help_[0]["text"] == knowledge.messages["help"]
+    assert len(greeting[0]["buttons"]) == len(knowledge.menu) + 2
+    assert knowledge.faqs["ask_devices"].title in greeting[1]["text"]
+
+
+def test_handoff_and_booking_use_clinic_details(knowledge) -> None:
+    handoff, _ = run(ActionHumanHandoff(), make_tracker("can I talk to a person", "human_handoff"))
+    booking, _ = run(ActionBookConsultation(), make_tracker("I want to book", "book_consultation"))
+    assert knowledge.clinic.phone in handoff[0]["text"] and knowledge.clinic.email in handoff[0]["text"]
+    assert knowledge.clinic.booking_url in booking[0]["text"]

@@ -1,0 +1,90 @@
+"""The knowledge file loads, and a broken one is refused with the entry and field named."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from actions.knowledge_loader import DEFAULT_KNOWLEDGE_FILE, KnowledgeFileError, load_knowledge_base
+
+
+def test_real_file_loads_with_clinic_details_filled_in(knowledge) -> None:
+    assert len(knowledge.faqs) == 23
+    assert knowledge.clinic.phone in knowledge.handoff
+    assert knowledge.clinic.booking_url in knowledge.booking
+    assert knowledge.clinic.emergency_number in knowledge.emergency_escalation
+    assert "{" not in knowledge.faqs["ask_cost"].answer
+    assert knowledge.clinic.price_range in knowledge.faqs["ask_cost"].answer
+
+
+def _broken_copy(tmp_path: Path, mutate: Callable[[dict[str, Any]], None]) -> Path:
+    data = yaml.safe_load(DEFAULT_KNOWLEDGE_FILE.read_text(encoding="utf-8"))
+    mutate(data)
+    path = tmp_path / "knowledge.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _problems(path: Path) -> str:
+    with pytest.raises(KnowledgeFileError) as raised:
+        load_knowledge_base(path)
+    return str(raised.value)
+
+
+def test_missing_answer_names_entry_and_field(tmp_path) -> None:
+    path = _broken_copy(tmp_path, lambda d: d["faqs"]["ask_pain"].pop("answer"))
+    assert "entry 'ask_pain', field 'answer' is missing" in _problems(path)
+
+
+def test_empty_sources_are_refused(tmp_path) -> None:
+    path = _broken_copy(tmp_path, lambda d: d["faqs"]["ask_cost"].update(sources=[]))
+    assert "entry 'ask_cost', field 'sources'" in _problems(path)
+
+
+def test_follow_up_to_unknown_topic_is_refused(tmp_path) -> None:
+    path = _broken_copy(tmp_path, lambda d: d["faqs"]["ask_pain"].update(follow_ups=["ask_recovery", "ask_prices"]))
+    assert "entry 'ask_pain', field 'follow_ups' names unknown topic 'ask_prices'" in _problems(path)
+
+
+def test_unknown_placeholder_is_refused(tmp_path) -> None:
+    path = _broken_copy(tmp_path, lambda d: d.update(handoff="Call {clinic_phone}."))
+    assert "section 'handoff' uses unknown placeholder {clinic_phone}" in _problems(path)
+
+
+def test_unknown_variant_entity_type_is_refused(tmp_path) -> None:
+    path = _broken_copy(tmp_path, lambda d: d["faqs"]["ask_pain"]["variants"].update(mood={"calm": "x" * 60}))
+    assert "entry 'ask_pain', field 'variants' has an unknown field" in _problems(path)
+
+
+def test_review_date_in_the_future_is_refused(tmp_path) -> None:
+    path = _broken_copy(tmp_path, lambda d: d["faqs"]["ask_safety"].update(last_reviewed="2999-01-01"))
+    assert "entry 'ask_safety', field 'last_reviewed' is in the future" in _problems(path)
+
+
+def test_bad_clinic_phone_names_the_section(tmp_path) -> None:
+    path = _broken_copy(tmp_path, lambda d: d["clinic"].update(phone="call us"))
+    assert "section 'clinic', field 'phone' is invalid" in _problems(path)
+
+
+def test_invalid_yaml_reports_the_line(tmp_path) -> None:
+    path = tmp_path / "knowledge.yml"
+    path.write_text("faqs:\n  ask_pain: [unclosed\n", encoding="utf-8")
+    assert "is not valid YAML at line" in _problems(path)
+
+
+def test_missing_file_is_refused_clearly(tmp_path) -> None:
+    assert "cannot be read" in _problems(tmp_path / "nope.yml")
+
+
+def test_every_problem_is_listed_not_just_the_first(tmp_path) -> None:
+    def mutate(d: dict[str, Any]) -> None:
+        d["faqs"]["ask_pain"].pop("title")
+        d["faqs"]["ask_cost"]["answer"] = "too short"
+
+    message = _problems(_broken_copy(tmp_path, mutate))
+    assert "entry 'ask_pain', field 'title' is missing" in message
+    assert "entry 'ask_cost', field 'answer' is invalid" in message

@@ -1,0 +1,70 @@
+"""Complication reports and unusable input are recognised before any FAQ answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.complication_screen import Urgency, complication_urgency
+from microneedling_nlp.message_screen import InputProblem, screen_message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my face has yellow pus coming out 3 days after microneedling",
+        "I did the derma roller at home and now I have a fever and chills",
+        "the redness on my cheeks is spreading and it's hot to the touch",
+        "my forehead keeps bleeding since this morning's session",
+        "i came out in hives after the serum they used",
+    ],
+)
+def test_first_person_red_flags_are_urgent(text: str) -> None:
+    assert complication_urgency(text) is Urgency.URGENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "after my treatment my lips are swelling and I have trouble breathing",
+        "my throat feels tight since the microneedling",
+        "I feel faint and dizzy after the session",
+    ],
+)
+def test_severe_signs_are_emergencies(text: str) -> None:
+    assert complication_urgency(text) is Urgency.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can microneedling cause an infection?",
+        "will I get a fever afterwards?",
+        "is bruising normal after microneedling",
+        "what are the side effects",
+        "does it hurt",
+    ],
+)
+def test_general_questions_are_not_reports(text: str) -> None:
+    assert complication_urgency(text) is Urgency.NONE
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", InputProblem.EMPTY),
+        ("   \n\t", InputProblem.EMPTY),
+        (None, InputProblem.EMPTY),
+        ("🙂🙂👍", InputProblem.NO_WORDS),
+        ("??? !!! 123", InputProblem.NO_WORDS),
+        ("¿Cuánto cuesta el microneedling? ¿Duele mucho?", InputProblem.NOT_ENGLISH),
+        ("Est-ce que le microneedling fait mal pour les cicatrices?", InputProblem.NOT_ENGLISH),
+        ("Wie viel kostet das Microneedling und tut es weh?", InputProblem.NOT_ENGLISH),
+        ("微针治疗疼吗？", InputProblem.NOT_ENGLISH),
+        ("Сколько стоит микронидлинг?", InputProblem.NOT_ENGLISH),
+        ("does microneedling hurt? 😬", InputProblem.NONE),
+        ("microneedling la price?", InputProblem.NONE),
+        ("how much is a session with 0.5 mm", InputProblem.NONE),
+    ],
+)
+def test_message_screen(text, problem) -> None:
+    assert screen_message(text) is problem
