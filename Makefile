@@ -1,0 +1,94 @@
+# Microneedling FAQ assistant. Two commands do everything on a fresh machine:
+#   make run    set up, build, train if needed, start both servers
+#   make test   set up, then every check CI runs
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(PY) -m rasa
+SPACY_PIPELINE := build/spacy-en-microneedling
+MODEL := models/microneedling-faq.tar.gz
+# Python 3.10 (Rasa 3.6 supports 3.8-3.10); pyenv's shim honours .python-version.
+BOOTSTRAP_PYTHON ?= $(shell command -v python3.10 || ls $$HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1 || command -v python3)
+
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') \
+                   $(wildcard microneedling_nlp/*.py) $(SPACY_PIPELINE)/meta.json
+
+export PYTHONPATH := $(CURDIR)
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# Server settings (tracker store, ports, token) have their defaults in
+# service/launcher.py; see the README for the variables.
+
+.PHONY: help run shell test lint format unit validate train spacy-pipeline rasa-test holdout e2e check-knowledge clean
+
+help:
+	@echo "make run    - set up, train if data/config changed, start the assistant"
+	@echo "make test   - set up and run every check (lint, unit, data validation, rasa test, held-out NLU, end-to-end)"
+	@echo "make shell  - chat with the assistant in this terminal"
+	@echo "make check-knowledge - validate knowledge/microneedling_faq.yml after editing it"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+	@$(BOOTSTRAP_PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 10), f"Python 3.10 needed (Rasa 3.6), found {sys.version.split()[0]}"'
+	test -x $(PY) || $(BOOTSTRAP_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip==24.0"
+	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+$(SPACY_PIPELINE)/meta.json: $(VENV)/.installed microneedling_nlp/entity_patterns.yml microneedling_nlp/patterns.py microneedling_nlp/build_pipeline.py
+	$(PY) -m microneedling_nlp.build_pipeline $(SPACY_PIPELINE)
+
+spacy-pipeline: $(SPACY_PIPELINE)/meta.json
+
+# Rasa's own fingerprinting cannot see a rebuilt spaCy pipeline, so make decides
+# when to train and then trains from scratch.
+$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+	$(RASA) train --config config.yml --domain domain.yml --data data \
+	    --out models --fixed-model-name microneedling-faq --force
+	touch $@
+
+train: $(MODEL)
+
+var:
+	mkdir -p var
+
+run: $(MODEL) | var
+	$(PY) -m service.launcher
+
+shell: $(MODEL) | var
+	$(PY) -m service.launcher --shell
+
+check-knowledge: $(VENV)/.installed
+	$(PY) -m actions --check
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(VENV)/.installed
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+unit: $(VENV)/.installed $(SPACY_PIPELINE)/meta.json
+	$(PY) -m pytest -q tests/unit
+
+validate: $(VENV)/.installed
+	$(RASA) data validate --config config.yml --domain domain.yml --data data --fail-on-warnings
+
+rasa-test: $(MODEL) | var
+	$(RASA) test core --model $(MODEL) --stories tests/conversations \
+	    --fail-on-prediction-errors --out results/conversations
+
+holdout: $(MODEL)
+	$(PY) -m pytest -q -s tests/nlu
+
+e2e: $(MODEL) | var
+	$(PY) -m pytest -q -s tests/e2e
+
+test: lint unit validate rasa-test holdout e2e
+	@echo "make test: all checks passed"
+
+clean:
+	rm -rf build models results .pytest_cache .ruff_cache
