@@ -43,9 +43,8 @@ def send_escalation(dispatcher: CollectingDispatcher, knowledge: KnowledgeBase, 
     messages = [knowledge.urgent_escalation, knowledge.emergency_escalation]
     if urgency is Urgency.EMERGENCY:
         messages.reverse()
-    for text in messages:
-        dispatcher.utter_message(text=text)
-    dispatcher.utter_message(buttons=[answer_builder.HANDOFF_BUTTON])
+    dispatcher.utter_message(text=messages[0])
+    dispatcher.utter_message(text=messages[1], buttons=[answer_builder.HANDOFF_BUTTON])
     return [SlotSet(LAST_TOPIC_SLOT, None)]
 
 

@@ -25,6 +25,22 @@ def test_holdout_set_is_disjoint_from_training_data() -> None:
     assert overlap == []
 
 
+def test_no_training_example_is_a_near_copy_of_a_holdout_example() -> None:
+    """Light edits ("whats" for "what's") do not make a copied example new."""
+    from difflib import SequenceMatcher
+
+    holdout = [_normalise(text) for text, _ in load_examples() if len(text.split()) >= 5]
+    near_copies = []
+    for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml"):
+        for text, _ in load_examples(path):
+            normalised = _normalise(text)
+            for other in holdout:
+                matcher = SequenceMatcher(None, normalised, other)
+                if matcher.quick_ratio() >= 0.9 and matcher.ratio() >= 0.9:
+                    near_copies.append((text, other))
+    assert near_copies == []
+
+
 def test_holdout_set_has_enough_phrasings_per_intent() -> None:
     from collections import Counter
 

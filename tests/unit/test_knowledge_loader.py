@@ -88,3 +88,26 @@ def test_every_problem_is_listed_not_just_the_first(tmp_path) -> None:
     message = _problems(_broken_copy(tmp_path, mutate))
     assert "entry 'ask_pain', field 'title' is missing" in message
     assert "entry 'ask_cost', field 'answer' is invalid" in message
+
+
+def test_action_server_refuses_to_start_without_a_traceback(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from actions.knowledge_loader import PROJECT_ROOT
+
+    path = _broken_copy(tmp_path, lambda d: d["faqs"]["ask_recovery"].update(follow_ups=["ask_aftercare", "ask_nope"]))
+    env = {**os.environ, "KNOWLEDGE_FILE": str(path), "PYTHONPATH": str(PROJECT_ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-m", "actions", "--port", "0"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "Refusing to start the action server" in result.stderr
+    assert "entry 'ask_recovery', field 'follow_ups' names unknown topic 'ask_nope'" in result.stderr
+    assert "Traceback" not in result.stderr
