@@ -30,6 +30,16 @@ _RED_FLAGS = re.compile(
     r"|(pain|swelling|redness) (is )?(getting|much) worse",
     re.IGNORECASE,
 )
+# Signs that are normal in mild form (see the side-effects answer) and alarming
+# when someone reports them after a treatment: escalate only with a time marker.
+_AFTER_TREATMENT_SIGNS = re.compile(
+    r"\brash|burning|\bburns?\b|swollen|swelling|swell(ing)? up|blister|bumps|itch|crust|scab|throbbing",
+    re.IGNORECASE,
+)
+_SINCE_TREATMENT = re.compile(
+    r"\b(after|since|following|post|yesterday|ago|last night|this morning|left (me|a|my))\b",
+    re.IGNORECASE,
+)
 _FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|ive|my|me|mine)\b", re.IGNORECASE)
 _HYPOTHETICAL_OPENING = re.compile(
     r"^\s*(will|would|could|can|might|may|does|do|is it possible|what if|how likely)\b",
@@ -55,9 +65,16 @@ def complication_urgency(text: str) -> Urgency:
 
     Severe signs escalate on their own. Red flags escalate when the person speaks
     about themselves and is not asking a hypothetical ("will I get a fever?").
+    Milder signs (rash, swelling, burning) escalate only when reported as
+    happening since a treatment, so "I have a rash, can I still book?" is still
+    answered as a question about who should avoid microneedling.
     """
     if emergency_signs(text):
         return Urgency.EMERGENCY
-    if _RED_FLAGS.search(text) and _FIRST_PERSON.search(text) and not _HYPOTHETICAL_OPENING.search(text):
+    if not _FIRST_PERSON.search(text) or _HYPOTHETICAL_OPENING.search(text):
+        return Urgency.NONE
+    if _RED_FLAGS.search(text):
+        return Urgency.URGENT
+    if _AFTER_TREATMENT_SIGNS.search(text) and _SINCE_TREATMENT.search(text):
         return Urgency.URGENT
     return Urgency.NONE

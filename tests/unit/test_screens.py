@@ -16,6 +16,9 @@ from microneedling_nlp.message_screen import InputProblem, screen_message
         "the redness on my cheeks is spreading and it's hot to the touch",
         "my forehead keeps bleeding since this morning's session",
         "i came out in hives after the serum they used",
+        "the numbing cream left a burning rash on my face",
+        "my face is burning and swollen 3 days after microneedling",
+        "I think I'm having an allergic reaction to the treatment",
     ],
 )
 def test_first_person_red_flags_are_urgent(text: str) -> None:
@@ -42,6 +45,9 @@ def test_severe_signs_are_emergencies(text: str) -> None:
         "is bruising normal after microneedling",
         "what are the side effects",
         "does it hurt",
+        "I have a rash on my cheek, can I still get microneedling?",
+        "will my face swell after the treatment?",
+        "I get itchy skin sometimes, is it ok for me?",
     ],
 )
 def test_general_questions_are_not_reports(text: str) -> None:
