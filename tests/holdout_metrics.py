@@ -28,6 +28,8 @@ def load_examples(path: Path = HOLDOUT_FILE) -> list[tuple[str, str]]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     pairs = []
     for block in data["nlu"]:
+        if "intent" not in block:  # lookup tables and synonyms
+            continue
         for line in block["examples"].splitlines():
             text = line.strip()
             if text.startswith("- "):
