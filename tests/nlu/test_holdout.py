@@ -2,42 +2,35 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from tests.holdout_metrics import MODEL_FILE, PROJECT_ROOT, evaluate, load_examples
+from microneedling_nlp.text_similarity import NearCopyIndex
+from tests.holdout_metrics import HOLDOUT_FILE, MODEL_FILE, PROJECT_ROOT, evaluate, load_examples
 
 MIN_ACCURACY = 0.90
 MIN_OUT_OF_SCOPE_KEPT = 0.90
 MIN_EXAMPLES_PER_INTENT = 6
 
 
-def _normalise(text: str) -> str:
-    return re.sub(r"\W+", " ", text.lower()).strip()
+def _training_texts() -> list[str]:
+    """Everything the model trains on: data/nlu and its generated variants."""
+    from microneedling_nlp.augment_training_data import augment
+
+    data_dir = PROJECT_ROOT / "data" / "nlu"
+    texts = [text for path in data_dir.glob("*.yml") for text, _ in load_examples(path)]
+    return texts + [text for variants in augment(data_dir, HOLDOUT_FILE).values() for text in variants]
 
 
 def test_holdout_set_is_disjoint_from_training_data() -> None:
-    training = set()
-    for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml"):
-        training |= {_normalise(text) for text, _ in load_examples(path)}
-    overlap = [text for text, _ in load_examples() if _normalise(text) in training]
+    training = NearCopyIndex(_training_texts())
+    overlap = [text for text, _ in load_examples() if training.copied_example(text)]
     assert overlap == []
 
 
 def test_no_training_example_is_a_near_copy_of_a_holdout_example() -> None:
     """Light edits ("whats" for "what's") do not make a copied example new."""
-    from difflib import SequenceMatcher
-
-    holdout = [_normalise(text) for text, _ in load_examples() if len(text.split()) >= 5]
-    near_copies = []
-    for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml"):
-        for text, _ in load_examples(path):
-            normalised = _normalise(text)
-            for other in holdout:
-                matcher = SequenceMatcher(None, normalised, other)
-                if matcher.quick_ratio() >= 0.9 and matcher.ratio() >= 0.9:
-                    near_copies.append((text, other))
+    holdout = NearCopyIndex(text for text, _ in load_examples())
+    near_copies = [(text, holdout.copied_example(text)) for text in _training_texts() if holdout.copied_example(text)]
     assert near_copies == []
 
 
