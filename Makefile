@@ -8,13 +8,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(PY) -m rasa
 SPACY_PIPELINE := build/spacy-en-microneedling
-AUGMENTED_NLU := build/augmented_nlu/nlu.yml
 MODEL := models/microneedling-faq.tar.gz
 # Python 3.10 (Rasa 3.6 supports 3.8-3.10); pyenv's shim honours .python-version.
 BOOTSTRAP_PYTHON ?= $(shell command -v python3.10 || ls $$HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1 || command -v python3)
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') \
-                   $(wildcard microneedling_nlp/*.py) $(SPACY_PIPELINE)/meta.json $(AUGMENTED_NLU)
+                   $(wildcard microneedling_nlp/*.py) $(SPACY_PIPELINE)/meta.json
 
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
@@ -43,15 +42,10 @@ $(SPACY_PIPELINE)/meta.json: $(VENV)/.installed microneedling_nlp/entity_pattern
 
 spacy-pipeline: $(SPACY_PIPELINE)/meta.json
 
-# One seeded noisy variant per training example (lead-ins, courtesies, other
-# names for the treatment), trained together with data/.
-$(AUGMENTED_NLU): $(VENV)/.installed $(wildcard data/nlu/*.yml) microneedling_nlp/augment_training_data.py
-	$(PY) -m microneedling_nlp.augment_training_data --output $@
-
 # Rasa's own fingerprinting cannot see a rebuilt spaCy pipeline, so make decides
 # when to train and then trains from scratch.
 $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
-	$(RASA) train --config config.yml --domain domain.yml --data data $(dir $(AUGMENTED_NLU)) \
+	$(RASA) train --config config.yml --domain domain.yml --data data \
 	    --out models --fixed-model-name microneedling-faq --force
 	touch $@
 
