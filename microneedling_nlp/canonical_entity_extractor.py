@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import SPACY_DOCS
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.utils.spacy_utils import SpacyNLP
@@ -21,10 +18,11 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from microneedling_nlp.needle_length import canonical_needle_length
+from microneedling_nlp.stateless_component import StatelessComponent
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class CanonicalEntityExtractor(GraphComponent, EntityExtractorMixin):
+class CanonicalEntityExtractor(StatelessComponent, EntityExtractorMixin):
     """Entities from the project's EntityRuler, mapped to canonical values."""
 
     @classmethod
@@ -36,17 +34,6 @@ class CanonicalEntityExtractor(GraphComponent, EntityExtractorMixin):
     def get_default_config() -> dict[str, Any]:
         """No options: the patterns themselves are data in the spaCy pipeline."""
         return {}
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> CanonicalEntityExtractor:
-        """Create the component; it has no state to train or persist."""
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Add the canonical entities of each message's spaCy doc."""

@@ -8,34 +8,19 @@ message go through ``action_clarify``, whose screen explains what went wrong.
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from microneedling_nlp.message_screen import InputProblem, screen_message
+from microneedling_nlp.stateless_component import StatelessComponent
 
 FALLBACK_INTENT = "nlu_fallback"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class UnusableInputClassifier(GraphComponent):
+class UnusableInputClassifier(StatelessComponent):
     """Empty, symbol-only or non-English text becomes ``nlu_fallback`` with certainty."""
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> UnusableInputClassifier:
-        """No state: the screen is a pure function of the text."""
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Override the predicted intent of messages the FAQ model cannot read."""
