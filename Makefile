@@ -51,13 +51,10 @@ $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 
 train: $(MODEL)
 
-var:
-	mkdir -p var
-
-run: $(MODEL) | var
+run: $(MODEL)
 	$(PY) -m service.launcher
 
-shell: $(MODEL) | var
+shell: $(MODEL)
 	$(PY) -m service.launcher --shell
 
 check-knowledge: $(VENV)/.installed
@@ -77,14 +74,14 @@ unit: $(VENV)/.installed $(SPACY_PIPELINE)/meta.json
 validate: $(VENV)/.installed
 	$(RASA) data validate --config config.yml --domain domain.yml --data data --fail-on-warnings
 
-rasa-test: $(MODEL) | var
+rasa-test: $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/conversations \
 	    --fail-on-prediction-errors --out results/conversations
 
 holdout: $(MODEL)
 	$(PY) -m pytest -q -s tests/nlu
 
-e2e: $(MODEL) | var
+e2e: $(MODEL)
 	$(PY) -m pytest -q -s tests/e2e
 
 test: lint unit validate rasa-test holdout e2e

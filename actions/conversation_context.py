@@ -7,7 +7,10 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-ENTITY_TYPES = ("needle_length", "concern", "condition", "treatment", "device", "body_area")
+from microneedling_nlp.patterns import ENTITY_LABELS
+
+# The action server and the NLU pipeline share one list of entity types.
+ENTITY_TYPES = ENTITY_LABELS
 FALLBACK_INTENT = "nlu_fallback"
 
 _FOLLOW_UP_CUE = re.compile(

@@ -9,13 +9,12 @@ message go through ``action_clarify``, whose screen explains what went wrong.
 from __future__ import annotations
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from microneedling_nlp.message_screen import InputProblem, screen_message
 from microneedling_nlp.stateless_component import StatelessComponent
-
-FALLBACK_INTENT = "nlu_fallback"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -27,7 +26,7 @@ class UnusableInputClassifier(StatelessComponent):
         for message in messages:
             if screen_message(message.get(TEXT)) is InputProblem.NONE:
                 continue
-            fallback = {"name": FALLBACK_INTENT, "confidence": 1.0}
+            fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0}
             ranking = [fallback, *(message.get(INTENT_RANKING_KEY) or [])]
             message.set(INTENT, fallback, add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

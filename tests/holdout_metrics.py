@@ -15,12 +15,12 @@ from pathlib import Path
 import yaml
 
 from actions.complication_screen import Urgency, complication_urgency
+from actions.conversation_context import FALLBACK_INTENT
 from microneedling_nlp.message_screen import InputProblem, screen_message
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HOLDOUT_FILE = PROJECT_ROOT / "tests" / "nlu" / "holdout.yml"
 MODEL_FILE = PROJECT_ROOT / "models" / "microneedling-faq.tar.gz"
-FALLBACK = "nlu_fallback"
 
 
 def load_examples(path: Path = HOLDOUT_FILE) -> list[tuple[str, str]]:
@@ -112,7 +112,7 @@ def evaluate(model: Path = MODEL_FILE, examples: list[tuple[str, str]] | None = 
             report.per_intent[expected]["correct"] += 1
         else:
             report.errors.append((text, expected, predicted))
-        report.fallbacks += predicted == FALLBACK
+        report.fallbacks += predicted == FALLBACK_INTENT
         answered = answered_from_faq(text, predicted, faqs)
         if answered and predicted != expected:
             report.wrong_faq_answers += 1

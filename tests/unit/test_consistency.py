@@ -7,11 +7,11 @@ from pathlib import Path
 import yaml
 
 from microneedling_nlp.patterns import PATTERNS_FILE
-from tests.holdout_metrics import PROJECT_ROOT, load_examples
+from tests.holdout_metrics import PROJECT_ROOT, faq_intents, load_examples
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
 SEEDS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
-FAQ_INTENTS = [name for name in DOMAIN["intents"] if name.startswith("ask_")]
+FAQ_INTENTS = faq_intents()
 
 
 def _training_intents() -> set:
