@@ -1,64 +1,96 @@
-"""Held-out NLU set: written apart from data/nlu and never copied into it."""
+"""Held-out NLU set: written apart from data/nlu, never copied into it, and scored as the assistant behaves.
+
+The figures come from the same code as `make eval` (evaluation/), so the test
+and the published table cannot disagree.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
+from evaluation.labelled_data import (
+    COMPLICATION,
+    HOLDOUT_FILE,
+    OUT_OF_SCOPE,
+    faq_intents,
+    load_labelled,
+    load_training_messages,
+)
+from evaluation.metrics import QualityScores, score
+from evaluation.systems import RasaModelSystem
 from microneedling_nlp.text_similarity import NearCopyIndex
-from tests.holdout_metrics import MODEL_FILE, PROJECT_ROOT, evaluate, load_examples
+from service.launcher import DEFAULT_MODEL
 
-# The core issue's target is 0.90; the model measures 0.872 (see the README's
-# quality section). This floor guards against regressions until the tuning
-# work reaches the target; it is not the target.
-MIN_ACCURACY = 0.85
+HOLDOUT = load_labelled(HOLDOUT_FILE)
+
+# Targets (core issue: accuracy >= 0.90 over the whole set; evaluation issue:
+# in-scope >= 0.95, out-of-scope >= 0.90, every complication escalated, at
+# most 3% of messages answered with a different topic).
+MIN_ACCURACY = 0.90
+MIN_IN_SCOPE_ACCURACY = 0.95
 MIN_OUT_OF_SCOPE_KEPT = 0.90
-MIN_EXAMPLES_PER_INTENT = 6
-
-
-def _training_texts() -> list[str]:
-    """Everything the model trains on."""
-    return [text for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml") for text, _ in load_examples(path)]
+MAX_WRONG_ANSWER_RATE = 0.03
 
 
 def test_holdout_set_is_disjoint_from_training_data() -> None:
-    training = NearCopyIndex(_training_texts())
-    overlap = [text for text, _ in load_examples() if training.copied_example(text)]
-    assert overlap == []
+    training = NearCopyIndex(m.text for m in load_training_messages())
+    assert [m.text for m in HOLDOUT if training.copied_example(m.text)] == []
 
 
 def test_no_training_example_is_a_near_copy_of_a_holdout_example() -> None:
     """Light edits ("whats" for "what's") do not make a copied example new."""
-    holdout = NearCopyIndex(text for text, _ in load_examples())
-    near_copies = [(text, holdout.copied_example(text)) for text in _training_texts() if holdout.copied_example(text)]
+    holdout = NearCopyIndex(m.text for m in HOLDOUT)
+    near_copies = [m.text for m in load_training_messages() if holdout.copied_example(m.text)]
     assert near_copies == []
 
 
-def test_holdout_set_has_enough_phrasings_per_intent() -> None:
-    from collections import Counter
-
-    counts = Counter(intent for _, intent in load_examples())
-    thin = {intent: n for intent, n in counts.items() if n < MIN_EXAMPLES_PER_INTENT}
-    assert thin == {}
+def test_holdout_set_is_large_enough() -> None:
+    """>= 6 phrasings per intent, >= 10 per FAQ topic, 60 out-of-scope (half near-misses), 20 complications."""
+    counts = Counter(m.intent for m in HOLDOUT)
+    assert {i: n for i, n in counts.items() if n < 6} == {}
+    assert {i: counts[i] for i in faq_intents() if counts[i] < 10} == {}
+    assert counts[OUT_OF_SCOPE] >= 60
+    assert sum(m.near_miss for m in HOLDOUT) >= counts[OUT_OF_SCOPE] / 2
+    assert counts[COMPLICATION] >= 20
 
 
 @pytest.fixture(scope="module")
-def report():
-    if not MODEL_FILE.exists():
-        pytest.fail(f"no trained model at {MODEL_FILE}; run `make train`")
-    result = evaluate()
-    print("\n" + result.summary())
-    for text, expected, predicted in result.errors:
-        print(f"  miss: {expected} -> {predicted}: {text}")
+def predictions() -> list[str | None]:
+    if not DEFAULT_MODEL.exists():
+        pytest.fail(f"no trained model at {DEFAULT_MODEL}; run `make train`")
+    system = RasaModelSystem("assistant", "trained model", DEFAULT_MODEL)
+    system.prepare()
+    return system.predict([m.text for m in HOLDOUT])
+
+
+@pytest.fixture(scope="module")
+def scores(predictions) -> QualityScores:
+    result = score(HOLDOUT, predictions, set(faq_intents()))
+    print("\n" + "\n".join(f"{name}: {value:.3f}" for name, value in result.as_row().items()))
+    for message, predicted in zip(HOLDOUT, predictions, strict=True):
+        if predicted != message.intent:
+            print(f"  miss: {message.intent} -> {predicted}: {message.text}")
     return result
 
 
-def test_intent_accuracy_meets_target(report) -> None:
-    assert report.accuracy >= MIN_ACCURACY
+def test_intent_accuracy_meets_target(predictions) -> None:
+    correct = sum(p == m.intent for m, p in zip(HOLDOUT, predictions, strict=True))
+    assert correct / len(HOLDOUT) >= MIN_ACCURACY
 
 
-def test_out_of_scope_messages_are_kept_from_faq_answers(report) -> None:
-    assert report.out_of_scope_recall >= MIN_OUT_OF_SCOPE_KEPT
+def test_in_scope_accuracy_meets_target(scores) -> None:
+    assert scores.in_scope_accuracy >= MIN_IN_SCOPE_ACCURACY
 
 
-def test_every_complication_report_is_escalated(report) -> None:
-    assert report.complication_recall == 1.0
+def test_out_of_scope_messages_are_kept_from_faq_answers(scores) -> None:
+    assert scores.out_of_scope_recall >= MIN_OUT_OF_SCOPE_KEPT
+
+
+def test_every_complication_report_is_escalated(scores) -> None:
+    assert scores.complication_recall == 1.0
+
+
+def test_few_messages_get_an_answer_to_another_question(scores) -> None:
+    assert scores.wrong_answer_rate <= MAX_WRONG_ANSWER_RATE

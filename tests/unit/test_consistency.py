@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from evaluation.labelled_data import PROJECT_ROOT, faq_intents, load_labelled
 from microneedling_nlp.patterns import PATTERNS_FILE
-from tests.holdout_metrics import PROJECT_ROOT, faq_intents, load_examples
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
 SEEDS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
@@ -17,7 +17,7 @@ FAQ_INTENTS = faq_intents()
 def _training_intents() -> set:
     intents = set()
     for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml"):
-        intents |= {intent for _, intent in load_examples(path)}
+        intents |= {message.intent for message in load_labelled(path)}
     return intents
 
 

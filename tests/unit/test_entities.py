@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import spacy
 
+from evaluation.labelled_data import PROJECT_ROOT
 from microneedling_nlp.canonical_entity_extractor import entities_from_doc
 from microneedling_nlp.needle_length import canonical_needle_length
-from tests.holdout_metrics import PROJECT_ROOT
 
 PIPELINE = PROJECT_ROOT / "build" / "spacy-en-microneedling"
 

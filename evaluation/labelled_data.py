@@ -1,0 +1,50 @@
+"""Labelled messages from Rasa YAML NLU files: the training data and the held-out test set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+HOLDOUT_FILE = PROJECT_ROOT / "tests" / "nlu" / "holdout.yml"
+TRAINING_DATA_DIR = PROJECT_ROOT / "data" / "nlu"
+DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
+OUT_OF_SCOPE = "out_of_scope"
+COMPLICATION = "report_complication"
+
+
+@dataclass(frozen=True)
+class LabelledMessage:
+    """One message and the intent a person meant; ``near_miss`` marks out-of-scope look-alikes (Botox, peels...)."""
+
+    text: str
+    intent: str
+    near_miss: bool = False
+
+
+def load_labelled(path: Path = HOLDOUT_FILE) -> list[LabelledMessage]:
+    """Every example of every intent block, in file order; entity markup is kept as written."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    messages = []
+    for block in data.get("nlu", []):
+        if "intent" not in block:  # lookup tables, synonyms, regexes
+            continue
+        near_miss = bool((block.get("metadata") or {}).get("near_miss"))
+        for line in block["examples"].splitlines():
+            text = line.strip()
+            if text.startswith("- "):
+                messages.append(LabelledMessage(text[2:].strip(), block["intent"], near_miss))
+    return messages
+
+
+def load_training_messages(directory: Path = TRAINING_DATA_DIR) -> list[LabelledMessage]:
+    """All of data/nlu (used for the near-copy guard and the baselines' training)."""
+    return [message for path in sorted(directory.glob("*.yml")) for message in load_labelled(path)]
+
+
+def faq_intents() -> list[str]:
+    """The FAQ topics: every ``ask_*`` intent of the domain."""
+    domain = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
+    return [name for name in domain["intents"] if name.startswith("ask_")]

@@ -1,0 +1,66 @@
+"""The answer-quality figures of `make eval`, computed on small hand-made cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from evaluation.labelled_data import LabelledMessage, load_labelled
+from evaluation.metrics import macro_f1, score
+from evaluation.report import ahead_of_baselines, meets
+from evaluation.systems import plain_text
+
+FAQS = {"ask_pain", "ask_cost"}
+
+
+def test_scores_follow_what_the_person_actually_gets() -> None:
+    messages = [
+        LabelledMessage("does it hurt", "ask_pain"),
+        LabelledMessage("how much is it", "ask_cost"),  # answered with the pain topic: a wrong answer
+        LabelledMessage("how much is botox", "out_of_scope", near_miss=True),  # answered from the FAQ: not kept
+        LabelledMessage("tell me a joke", "out_of_scope"),
+        # The classifier says pain, but the action's screen sees pus after treatment and escalates.
+        LabelledMessage("i have pus on my face since my treatment", "report_complication"),
+    ]
+    predicted = ["ask_pain", "ask_pain", "ask_cost", "nlu_fallback", "ask_pain"]
+    result = score(messages, predicted, FAQS)
+    assert result.in_scope_accuracy == pytest.approx(1 / 3)
+    assert result.out_of_scope_recall == pytest.approx(0.5)
+    assert result.near_miss_recall == 0.0
+    assert result.wrong_answer_rate == pytest.approx(2 / 5)  # the cost question and Botox
+    assert result.complication_recall == 1.0
+    assert result.fallback_rate == pytest.approx(1 / 5)
+    assert ("ask_cost", "ask_pain", 1) in result.confused_pairs
+
+
+def test_macro_f1_weights_every_intent_equally() -> None:
+    expected = ["a", "a", "a", "b"]
+    predicted = ["a", "a", "a", "a"]
+    # a: precision 3/4, recall 1 -> 6/7; b: never predicted -> 0.
+    assert macro_f1(expected, predicted, {"a", "b"}) == pytest.approx((6 / 7 + 0) / 2)
+
+
+def test_targets_and_comparison_with_baselines() -> None:
+    assert meets("in-scope accuracy", 0.95) and not meets("in-scope accuracy", 0.949)
+    assert meets("wrong-answer rate", 0.03) and not meets("wrong-answer rate", 0.031)
+    assert meets("in-scope macro-F1", 0.5) is None  # reported, no target
+    assert ahead_of_baselines("wrong-answer rate", 0.01, [0.05, 0.02])
+    assert not ahead_of_baselines("in-scope accuracy", 0.9, [0.9, 0.8])
+    assert ahead_of_baselines("complication recall", 1.0, [1.0, 0.9])  # tied at the ideal value
+
+
+def test_entity_markup_is_removed_for_plain_text_classifiers() -> None:
+    assert plain_text('is [1 mm](needle_length) too deep for [acne scars]{"entity": "concern"}') == (
+        "is 1 mm too deep for acne scars"
+    )
+
+
+def test_near_miss_metadata_is_read_from_the_yaml(tmp_path) -> None:
+    path = tmp_path / "nlu.yml"
+    path.write_text(
+        'version: "3.1"\nnlu:\n- intent: out_of_scope\n  metadata:\n    near_miss: true\n  examples: |\n'
+        "    - do you do botox\n- intent: out_of_scope\n  examples: |\n    - tell me a joke\n"
+    )
+    assert load_labelled(path) == [
+        LabelledMessage("do you do botox", "out_of_scope", near_miss=True),
+        LabelledMessage("tell me a joke", "out_of_scope", near_miss=False),
+    ]
