@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -36,6 +37,17 @@ DEFAULT_ENVIRONMENT = {
     "TRACKER_STORE_PORT": "6379",
     "TRACKER_STORE_DB": "0",
     "TRACKER_STORE_PASSWORD": "",
+    # Messaging channels (credentials.yml). Rasa refuses an unset ${VAR}, so every
+    # one has a default; an empty token leaves that channel disabled (503).
+    "TELEGRAM_BOT_TOKEN": "",
+    "TELEGRAM_WEBHOOK_SECRET": "",
+    "TELEGRAM_API_BASE_URL": "https://api.telegram.org",
+    "TWILIO_ACCOUNT_SID": "",
+    "TWILIO_AUTH_TOKEN": "",
+    "TWILIO_WHATSAPP_NUMBER": "",
+    "TWILIO_WEBHOOK_URL": "",
+    "TWILIO_API_BASE_URL": "https://api.twilio.com",
+    "CHANNEL_API_TIMEOUT_S": "10",
 }
 
 
@@ -65,6 +77,14 @@ class Stack:
     def webhook_url(self) -> str:
         return f"{self.rasa_url}/webhooks/rest/webhook"
 
+    @property
+    def widget_script_url(self) -> str:
+        return f"{self.rasa_url}/webhooks/widget/widget.js"
+
+    @property
+    def widget_demo_url(self) -> str:
+        return f"{self.rasa_url}/webhooks/widget/demo"
+
 
 def auth_token() -> str:
     """$RASA_AUTH_TOKEN, else a random token kept in var/ so it survives restarts."""
@@ -76,6 +96,20 @@ def auth_token() -> str:
         TOKEN_FILE.write_text(secrets.token_urlsafe(32))
         TOKEN_FILE.chmod(0o600)
     return TOKEN_FILE.read_text().strip()
+
+
+LOCAL_INTERFACES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def cors_origins(configured: str | None, interface: str) -> str | None:
+    """Origins allowed to call the server from a browser (the chat widget on a clinic's site).
+
+    Only the configured ones; ``*`` solely for the local demo, when nothing is
+    configured and the server is reachable from this machine only.
+    """
+    if configured and configured.strip():
+        return " ".join(configured.split())
+    return "*" if interface in LOCAL_INTERFACES else None
 
 
 def rasa_command(model: Path, port: int, token: str, cors: str | None) -> list[str]:
@@ -177,6 +211,16 @@ def run_shell(model: Path, action_port: int) -> int:
         stop(actions)
 
 
+def channel_state(stack: Stack, channel: str) -> str:
+    """Whether a messaging channel is on, as its health route reports it."""
+    try:
+        with urllib.request.urlopen(f"{stack.rasa_url}/webhooks/{channel}/", timeout=5) as reply:
+            enabled = json.loads(reply.read()).get("enabled")
+    except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError):
+        return "unknown"
+    return "on" if enabled else "off: set its variables, see README 'Messaging channels'"
+
+
 def print_banner(stack: Stack) -> None:
     print(
         f"""
@@ -188,6 +232,10 @@ The microneedling FAQ assistant is running.
   Terminal chat:   make shell   (in another terminal, stop this one first)
   HTTP API:        {stack.rasa_url}/status?token=<token in {TOKEN_FILE.relative_to(PROJECT_ROOT)}>
   Action server:   {stack.action_url}/health
+  Website widget:  {stack.widget_demo_url}   (demo clinic page)
+                   embed: <script src="{stack.widget_script_url}" defer></script>
+  Telegram:        {stack.rasa_url}/webhooks/telegram/webhook   ({channel_state(stack, "telegram")})
+  WhatsApp:        {stack.rasa_url}/webhooks/whatsapp/webhook   ({channel_state(stack, "whatsapp")})
 
 Press Ctrl+C to stop.""",
         flush=True,
@@ -204,7 +252,8 @@ def main() -> int:
     if args.shell:
         return run_shell(args.model, args.action_port)
     try:
-        with running_stack(args.model, args.port, args.action_port, cors=os.environ.get("RASA_CORS_ORIGINS")) as stack:
+        cors = cors_origins(os.environ.get("RASA_CORS_ORIGINS"), os.environ.get("RASA_INTERFACE", "127.0.0.1"))
+        with running_stack(args.model, args.port, args.action_port, cors=cors) as stack:
             print_banner(stack)
             while all(process.poll() is None for process in stack.processes):
                 time.sleep(1)

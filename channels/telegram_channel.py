@@ -1,0 +1,273 @@
+"""Telegram input channel: verified webhook in, Bot API ``sendMessage`` out.
+
+Replaces Rasa 3.6's stock connector, which calls ``setWebhook`` (so cannot start
+offline), checks no secret, cannot be pointed at another API address and sends
+Markdown unrendered. Here:
+
+- ``POST /webhooks/telegram/webhook`` accepts an update only with the
+  ``X-Telegram-Bot-Api-Secret-Token`` header given to setWebhook (else 403,
+  nothing processed), answers 200 at once and handles it in the background;
+- replies go to ``{api_base_url}/bot{token}/sendMessage`` as HTML, buttons as an
+  inline keyboard; a tap (``callback_query``) is acknowledged and its payload
+  becomes the user's message;
+- an empty token or secret disables the channel: its webhook answers 503 and
+  nothing is sent. Registering the webhook is an explicit command
+  (``python -m channels.telegram_setup``), never part of start-up.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.background import BackgroundTasks
+from channels.bounded_memory import BoundedMemory
+from channels.inbound_text import screen_text
+from channels.markdown_render import TELEGRAM_MAX_CHARS, split_text, to_telegram_html
+from channels.provider_http import ProviderClient, ProviderError, positive_float
+from channels.quick_replies import Button, CallbackPayloads, button_title_for, inline_keyboard
+from channels.signatures import TELEGRAM_SECRET_HEADER, telegram_secret_ok
+from channels.telegram_update import TelegramInbound, parse_update
+from channels.webhook_payload import DirectReply
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org"
+DEFAULT_TIMEOUT_S = 10.0
+EXPIRED_BUTTON_REPLY = "Sorry, that button is no longer available. Please type your question instead."
+# What setWebhook accepts as secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+_SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """The channel's configuration (credentials.yml, filled from environment variables)."""
+
+    bot_token: str = ""
+    webhook_secret: str = ""
+    api_base_url: str = DEFAULT_API_BASE_URL
+    timeout_s: float = DEFAULT_TIMEOUT_S
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramSettings:
+        values = credentials or {}
+        return cls(
+            bot_token=str(values.get("access_token") or "").strip(),
+            webhook_secret=str(values.get("secret_token") or "").strip(),
+            api_base_url=str(values.get("api_base_url") or "").strip() or DEFAULT_API_BASE_URL,
+            timeout_s=positive_float(values.get("timeout_s"), DEFAULT_TIMEOUT_S),
+        )
+
+    def problem(self) -> str | None:
+        """Why the channel cannot run, or ``None`` when it can."""
+        if not self.bot_token:
+            return "TELEGRAM_BOT_TOKEN is empty"
+        if not self.webhook_secret:
+            return "TELEGRAM_WEBHOOK_SECRET is empty; refusing to accept unverified updates"
+        if not _SECRET_FORMAT.match(self.webhook_secret):
+            return "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
+        return None
+
+
+class TelegramBotApi:
+    """The few Bot API methods the assistant uses."""
+
+    def __init__(self, settings: TelegramSettings) -> None:
+        self._token = settings.bot_token
+        self.client = ProviderClient("Telegram", settings.api_base_url, settings.timeout_s, _telegram_error)
+
+    async def call(self, method: str, body: dict[str, Any]) -> Any:
+        reply = await self.client.post(f"/bot{self._token}/{method}", json_body=body)
+        if not isinstance(reply, dict) or reply.get("ok") is not True:
+            raise ProviderError(f"Telegram {method} did not answer ok ({_telegram_error(reply)})")
+        return reply.get("result")
+
+
+class TelegramOutput(OutputChannel):
+    """Sends one turn's replies to one chat.
+
+    Made per incoming message and bound to that chat. If a send fails (provider
+    down, slow, refusing), the rest of the turn is skipped and counted rather than
+    each waiting for its own timeout while this person's conversation lock is held.
+    """
+
+    def __init__(self, api: TelegramBotApi, payloads: CallbackPayloads, chat_id: int, log_id: str) -> None:
+        self._api = api
+        self._payloads = payloads
+        self.chat_id = chat_id
+        self.log_id = log_id
+        self.failed = False
+        self.sent = 0
+        self.skipped = 0
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self._send(text, None)
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        await self._send(text, buttons)
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        await self._send(image, None)
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        logger.warning("telegram: custom JSON messages are not supported; one skipped for %s", self.log_id)
+
+    async def _send(self, markdown: str, buttons: Sequence[Button] | None) -> None:
+        parts = split_text((markdown or "").strip(), TELEGRAM_MAX_CHARS) if (markdown or "").strip() else []
+        if buttons and not parts:
+            parts = ["Please choose:"]
+        for index, part in enumerate(parts):
+            body: dict[str, Any] = {
+                "chat_id": self.chat_id,
+                "text": to_telegram_html(part),
+                "parse_mode": "HTML",
+                "link_preview_options": {"is_disabled": True},
+            }
+            if buttons and index == len(parts) - 1:
+                body["reply_markup"] = inline_keyboard(buttons, self._payloads)
+            await self._deliver(body)
+
+    async def _deliver(self, body: dict[str, Any]) -> None:
+        if self.failed:
+            self.skipped += 1
+            return
+        try:
+            await self._api.call("sendMessage", body)
+            self.sent += 1
+        except ProviderError as error:
+            self.failed = True
+            logger.error("telegram: sendMessage to %s failed: %s", self.log_id, error)
+
+
+class TelegramInput(InputChannel):
+    """``/webhooks/telegram/webhook``: verified Telegram updates in, replies through the Bot API."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        return cls(TelegramSettings.from_credentials(credentials))
+
+    def __init__(self, settings: TelegramSettings) -> None:
+        self.settings = settings
+        self.disabled_because = settings.problem()
+        self.api = TelegramBotApi(settings)
+        self.payloads = CallbackPayloads()
+        self.tasks = BackgroundTasks("telegram")
+        self._seen_updates: BoundedMemory[int, bool] = BoundedMemory(max_entries=5_000, ttl_s=3600)
+        if self.disabled_because:
+            logger.warning("telegram channel disabled: %s (webhook answers 503)", self.disabled_because)
+        else:
+            logger.info("telegram channel enabled, sending to %s", settings.api_base_url)
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        module = inspect.getmodule(self)
+        webhook = Blueprint(f"telegram_{type(self).__name__}", module.__name__ if module else None)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok", "enabled": self.disabled_because is None})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            status, body = self.accept(request.headers.get(TELEGRAM_SECRET_HEADER), request.body, on_new_message)
+            return response.json(body, status=status)
+
+        @webhook.listener("after_server_stop")
+        async def close_client(app: Any, loop: Any) -> None:
+            await self.api.client.close()
+
+        return webhook
+
+    def accept(self, secret: str | None, raw_body: bytes | None, on_new_message: OnNewMessage) -> tuple[int, dict]:
+        """Decide the webhook's answer; a verified update is handed to a background task.
+
+        Must run inside the server's event loop. Nothing in the body is looked at
+        before the secret is verified.
+        """
+        if self.disabled_because:
+            return 503, {"error": "The Telegram channel is not configured."}
+        if not telegram_secret_ok(self.settings.webhook_secret, secret):
+            logger.warning("telegram: refused an update without a valid secret token (403)")
+            return 403, {"error": "forbidden"}
+        try:
+            update = json.loads(raw_body or b"")
+        except (ValueError, UnicodeDecodeError):
+            return 400, {"error": "The body must be a Telegram update in JSON."}
+        inbound = parse_update(update)
+        if inbound is None:
+            return 200, {"status": "ignored"}
+        if inbound.update_id is not None and self._seen_updates.seen_before(inbound.update_id):
+            return 200, {"status": "duplicate"}
+        if not self.tasks.has_room():
+            logger.error("telegram: %d messages pending, refusing more for now (503)", self.tasks.pending)
+            return 503, {"error": "busy"}
+        self.tasks.spawn(self.handle(inbound, on_new_message), f"update for telegram-{inbound.chat_id}")
+        return 200, {"status": "accepted"}
+
+    async def handle(self, inbound: TelegramInbound, on_new_message: OnNewMessage) -> None:
+        """Run the update through Rasa and send the replies (in the background)."""
+        sender = f"telegram-{inbound.chat_id}"
+        output = TelegramOutput(self.api, self.payloads, inbound.chat_id, sender)
+        text = inbound.text
+        if inbound.is_button:
+            self.tasks.spawn(self._answer_button(inbound.callback_query_id or "", sender), "answerCallbackQuery")
+            text = self._button_text(inbound)
+            if text is None:
+                await output.send_text_message(sender, EXPIRED_BUTTON_REPLY)
+                return
+        screened = screen_text(sender, text)
+        if isinstance(screened, DirectReply):
+            await output.send_text_message(sender, screened.text)
+        else:
+            # No await before this call: Rasa issues this sender's lock ticket now,
+            # so two messages from one person are answered in the order they came.
+            await on_new_message(UserMessage(screened.text, output, sender, input_channel=self.name()))
+        if output.skipped:
+            logger.error("telegram: skipped %d further replies to %s after a failed send", output.skipped, sender)
+
+    def _button_text(self, inbound: TelegramInbound) -> str | None:
+        """The tapped button's payload, or its title if this process no longer knows the key."""
+        if inbound.callback_data is None:
+            return None
+        payload = self.payloads.decode(inbound.callback_data)
+        if payload is not None:
+            return payload
+        return button_title_for(inbound.callback_data, inbound.reply_markup)
+
+    async def _answer_button(self, callback_query_id: str, sender: str) -> None:
+        """Stop the button's loading spinner; failing that is logged, the answer still goes out."""
+        try:
+            await self.api.call("answerCallbackQuery", {"callback_query_id": callback_query_id})
+        except ProviderError as error:
+            logger.warning("telegram: answerCallbackQuery for %s failed: %s", sender, error)
+
+
+def _telegram_error(body: Any) -> str:
+    """``error_code`` and ``description`` of a Bot API error (they never echo the message text)."""
+    if not isinstance(body, dict):
+        return "no JSON body"
+    detail = f"{body.get('error_code', '?')}: {str(body.get('description', ''))[:200]}"
+    parameters = body.get("parameters")
+    retry_after = parameters.get("retry_after") if isinstance(parameters, dict) else None
+    return f"{detail}, retry after {retry_after} s" if retry_after else detail
