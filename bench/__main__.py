@@ -1,0 +1,271 @@
+"""``python -m bench`` (``make bench``): measure both bots in one run and write results/bench.{md,json}.
+
+Order: the ``rasa init`` bot is scaffolded and trained if not cached; then each bot in turn is started (ready
+time), warmed up, driven at concurrency 1 and 16 by the load generator in its own process, its memory read,
+and stopped; then our full training is timed. One bot at a time, so the two never compete for the 2 cores.
+
+Environment: BENCH_SKIP_TRAIN=1 skips timing our training; BENCH_RETRAIN_INIT=1 retrains the rasa init bot;
+BENCH_MESSAGES_C1 / BENCH_MESSAGES_C16 / BENCH_MAX_SECONDS / BENCH_WARMUP bound each load phase;
+BENCH_ENV="NAME=value ..." passes settings to our servers only (for experiments, e.g. another tracker store).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import rasa
+
+from bench import report as rpt
+from bench.paths import BUILD_DIR, LOG_DIR, PROJECT_ROOT, PYTHON, RESULTS_DIR
+from bench.procfs import machine_busy_s, tree_cpu_s
+from bench.rasa_init_bot import ensure_init_bot
+from bench.servers import BotSpec, RunningBot, init_bot, our_bot, running
+from bench.stats import LatencySummary, summarize
+from bench.training import component_seconds, train
+from bench.workload import messages_per_conversation
+
+MB = 1024**2 / 1e6  # MiB -> MB (10^6 bytes), the unit the targets are written in
+CONCURRENCIES = (1, 16)
+
+
+@dataclass
+class Settings:
+    messages: dict[int, int]
+    max_seconds: float
+    warmup: int
+    skip_train: bool
+    retrain_init: bool
+    extra_env: dict[str, str]
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        extra = dict(item.split("=", 1) for item in os.environ.get("BENCH_ENV", "").split())
+        return cls(
+            messages={
+                1: int(os.environ.get("BENCH_MESSAGES_C1", 300)),
+                16: int(os.environ.get("BENCH_MESSAGES_C16", 960)),
+            },
+            max_seconds=float(os.environ.get("BENCH_MAX_SECONDS", 90)),
+            warmup=int(os.environ.get("BENCH_WARMUP", 32)),
+            skip_train=os.environ.get("BENCH_SKIP_TRAIN") == "1",
+            retrain_init=os.environ.get("BENCH_RETRAIN_INIT") == "1",
+            extra_env=extra,
+        )
+
+
+@dataclass
+class Phase:
+    """One load phase: latencies, and where the CPU went while it ran."""
+
+    summary: LatencySummary
+    rasa_cpu_ms_per_message: float
+    action_cpu_ms_per_message: float
+    other_cpu_cores: float  # CPU busy outside both servers and the load generator, in cores (contention)
+    stopped_by: str
+
+
+def drive(bot: RunningBot, mix: str, concurrency: int, settings: Settings) -> Phase:
+    """Run the load generator as a separate process against ``bot`` and account for the CPU it all used."""
+    out = BUILD_DIR / "run" / f"load-{bot.spec.name}-c{concurrency}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    command = [PYTHON, "-m", "bench.load", "--url", bot.spec.webhook_url, "--mix", mix]
+    command += ["--concurrency", str(concurrency), "--messages", str(settings.messages[concurrency])]
+    command += ["--max-seconds", str(settings.max_seconds), "--warmup", str(settings.warmup), "--out", str(out)]
+    rasa_before, action_before = tree_cpu_s(bot.rasa.pid), tree_cpu_s(bot.action.pid)
+    busy_before, children_before, wall_before = machine_busy_s(), _children_cpu_s(), time.monotonic()
+    subprocess.run(command, cwd=PROJECT_ROOT, check=True, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    wall = time.monotonic() - wall_before
+    rasa_cpu = tree_cpu_s(bot.rasa.pid) - rasa_before
+    action_cpu = tree_cpu_s(bot.action.pid) - action_before
+    load_cpu = _children_cpu_s() - children_before
+    other = machine_busy_s() - busy_before - rasa_cpu - action_cpu - load_cpu
+    result = json.loads(out.read_text())
+    if not result["latencies_s"]:
+        raise SystemExit(f"{bot.spec.name} c={concurrency}: no good reply: {result['error_samples']}")
+    if result["errors"]:
+        print(f"warning: {bot.spec.name} c={concurrency}: {result['errors']} errors: {result['error_samples']}")
+    summary = summarize(result["latencies_s"], result["errors"], result["seconds"])
+    total = summary.count + summary.errors + settings.warmup  # warm-up messages used server CPU too
+    return Phase(
+        summary,
+        rasa_cpu * 1000 / total,
+        action_cpu * 1000 / total,
+        max(other, 0.0) / wall,
+        result["stopped_by"],
+    )
+
+
+def _children_cpu_s() -> float:
+    times = os.times()
+    return times.children_user + times.children_system
+
+
+@dataclass
+class BotResult:
+    name: str
+    description: str
+    ready_s: float
+    rasa_ready_s: float
+    phases: dict[int, Phase]
+    rasa_rss_mib: float
+    rasa_peak_mib: float
+    action_rss_mib: float
+    action_peak_mib: float
+    training_s: float | None = None
+
+
+def measure(spec: BotSpec, mix: str, settings: Settings) -> BotResult:
+    print(f"bench: starting {spec.description}", flush=True)
+    with running(spec, LOG_DIR) as bot:
+        print(f"bench: {spec.name} answered {bot.ready_s:.1f} s after start", flush=True)
+        phases = {}
+        for concurrency in CONCURRENCIES:
+            phases[concurrency] = drive(bot, mix, concurrency, settings)
+            s = phases[concurrency].summary
+            print(
+                f"bench: {spec.name} c={concurrency}: {s.count} msgs, p50 {s.p50_ms:.1f} ms, p95 {s.p95_ms:.1f} ms, "
+                f"{s.throughput_mps:.1f} msg/s",
+                flush=True,
+            )
+        memory = bot.memory()
+    return BotResult(
+        spec.name,
+        spec.description,
+        bot.ready_s,
+        bot.rasa_ready_s,
+        phases,
+        memory["rasa"].rss_mib,
+        memory["rasa"].peak_mib,
+        memory["action"].rss_mib,
+        memory["action"].peak_mib,
+    )
+
+
+def figures(ours: BotResult, ref: BotResult) -> list[rpt.Figure]:
+    le, ge, Figure = "<=", ">=", rpt.Figure
+    rows: list[Figure] = []
+    targets = {(1, "p50_ms"): rpt.Target(le, 15), (1, "p95_ms"): rpt.Target(le, 40)}
+    for c in CONCURRENCIES:
+        a, b = ours.phases[c].summary, ref.phases[c].summary
+        for key, label in (("p50_ms", "p50"), ("p95_ms", "p95"), ("p99_ms", "p99")):
+            rows.append(
+                Figure(
+                    f"latency {label}, concurrency {c}", "ms", getattr(a, key), getattr(b, key), targets.get((c, key))
+                )
+            )
+    for c in CONCURRENCIES:
+        target = rpt.Target(ge, 2, on_ratio=True) if c == 16 else None
+        a, b = ours.phases[c].summary, ref.phases[c].summary
+        rows.append(Figure(f"throughput, concurrency {c}", "msg/s", a.throughput_mps, b.throughput_mps, target))
+    errors = sum(p.summary.errors for p in ours.phases.values()), sum(p.summary.errors for p in ref.phases.values())
+    rows.append(Figure("failed requests", "", errors[0], errors[1], rpt.Target(le, 0)))
+    rows.append(Figure("ready after start", "s", ours.ready_s, ref.ready_s, rpt.Target(le, 20), "both servers"))
+    rows.append(Figure("Rasa server ready after its start", "s", ours.rasa_ready_s, ref.rasa_ready_s))
+    rows.append(
+        Figure("Rasa server RSS after load", "MB", ours.rasa_rss_mib * MB, ref.rasa_rss_mib * MB, rpt.Target(le, 800))
+    )
+    rows.append(
+        Figure("Rasa server peak RSS", "MB", ours.rasa_peak_mib * MB, ref.rasa_peak_mib * MB, rpt.Target(le, 800))
+    )
+    rows.append(Figure("action server RSS after load", "MB", ours.action_rss_mib * MB, ref.action_rss_mib * MB))
+    for c in CONCURRENCIES:
+        a, b = ours.phases[c], ref.phases[c]
+        rows.append(
+            Figure(f"Rasa server CPU per message, c={c}", "ms", a.rasa_cpu_ms_per_message, b.rasa_cpu_ms_per_message)
+        )
+        rows.append(
+            Figure(
+                f"action server CPU per message, c={c}", "ms", a.action_cpu_ms_per_message, b.action_cpu_ms_per_message
+            )
+        )
+    rows.append(
+        Figure("full training (`rasa train --force`)", "s", ours.training_s, ref.training_s, rpt.Target(le, 120))
+    )
+    return rows
+
+
+def notes(ours: BotResult, ref: BotResult, init_cached: str | None, settings: Settings) -> list[str]:
+    contention = max(p.other_cpu_cores for r in (ours, ref) for p in r.phases.values())
+    items = [
+        "Workloads differ: ours replays FAQ conversations (greeting, FAQ questions, entity follow-ups, a button "
+        f"payload, out-of-scope, thanks; {messages_per_conversation('ours'):.1f} messages each) and nearly every "
+        "turn runs a custom action on the action server; the rasa init bot gets greet/mood/affirm/bot-challenge "
+        f"conversations in its own NLU style ({messages_per_conversation('rasa-init'):.1f} messages each), answered "
+        "by domain responses only (its actions.py is empty, it never calls the action server).",
+        f"Ours: {ours.description}. Rasa init: {ref.description}.",
+        f"CPU used by other processes during the load phases: up to {contention:.2f} cores of 2 "
+        "(0 on a quiet machine); above ~0.2 the latency figures are inflated by contention.",
+        "The load generator runs on the same 2 cores as the servers; at concurrency 16 it competes with them.",
+    ]
+    if init_cached:
+        items.append(f"rasa init bot's training time is cached from {init_cached} (BENCH_RETRAIN_INIT=1 retrains).")
+    if settings.skip_train:
+        items.append("Our training was not timed (BENCH_SKIP_TRAIN=1).")
+    for result, log in ((ours, "train-ours.log"), (ref, "train-rasa-init.log")):
+        if result.training_s is not None and (LOG_DIR / log).exists():
+            items.append(f"Training of {result.name}: {training_breakdown(LOG_DIR / log, result.training_s)}.")
+    if settings.extra_env:
+        items.append(f"Our servers ran with extra settings: {settings.extra_env}.")
+    for result in (ours, ref):
+        for c, phase in result.phases.items():
+            if phase.stopped_by == "time":
+                items.append(
+                    f"{result.name} at concurrency {c} hit the {settings.max_seconds:.0f} s cap before its count."
+                )
+    return items
+
+
+def training_breakdown(log: Path, total_s: float) -> str:
+    """Slowest components of a training and the rest (start-up, data, featurising, packing), from its log."""
+    seconds = component_seconds(log.read_text())
+    slow = sorted(((s, name) for name, s in seconds.items() if s >= 1), reverse=True)
+    parts = [f"{name} {s:.0f} s" for s, name in slow]
+    parts.append(f"everything else (imports, data, featurising, packing) {total_s - sum(seconds.values()):.0f} s")
+    return ", ".join(parts)
+
+
+def main() -> int:
+    settings = Settings.from_environment()
+    model = PROJECT_ROOT / "models" / "microneedling-faq.tar.gz"
+    if not model.exists():
+        print("no trained model; run `make train` first", file=sys.stderr)
+        return 1
+    started = time.monotonic()
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
+    init = ensure_init_bot(retrain=settings.retrain_init)
+    print(f"bench: rasa init bot ready ({'cached' if init.cached else 'trained'} in {init.training_seconds:.0f} s)")
+    ours = measure(our_bot(model, settings.extra_env), "ours", settings)
+    ref = measure(init_bot(init.project_dir, init.model), "rasa-init", settings)
+    ref.training_s = init.training_seconds
+    if not settings.skip_train:
+        print("bench: timing a full training of ours (rasa train --force into a temporary folder)", flush=True)
+        ours.training_s = train(PROJECT_ROOT, LOG_DIR / "train-ours.log").seconds
+    settings_shown = {
+        "messages c=1": settings.messages[1],
+        "messages c=16": settings.messages[16],
+        "cap per phase": f"{settings.max_seconds:.0f} s",
+        "warm-up": settings.warmup,
+        "load average before": " ".join(load_before),
+        "bench took": f"{time.monotonic() - started:.0f} s",
+    }
+    result = rpt.Report(
+        figures(ours, ref),
+        rpt.machine_description(rasa.__version__),
+        settings_shown,
+        notes(ours, ref, None if not init.cached else init.trained_at, settings),
+    )
+    markdown = rpt.write(result, RESULTS_DIR)
+    print()
+    print(markdown.read_text())
+    print(f"bench: wrote {markdown} and {markdown.with_suffix('.json')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

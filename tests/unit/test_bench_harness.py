@@ -1,0 +1,136 @@
+"""The arithmetic and bookkeeping of `make bench`: percentiles, ratios, targets, the report, /proc parsing.
+
+The benchmark itself is not run here (timings depend on the machine); these check that the numbers it
+prints are computed the way the README says.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import load, profile
+from bench.procfs import children, status_kib, tree_memory
+from bench.report import Figure, Report, Target, render_markdown
+from bench.stats import percentile, ratio, summarize
+
+
+def test_percentile_interpolates_between_ranks_like_numpy() -> None:
+    values = [10.0, 20.0, 30.0, 40.0]
+    assert percentile(values, 0) == 10.0
+    assert percentile(values, 100) == 40.0
+    assert percentile(values, 50) == 25.0
+    assert percentile(values, 95) == pytest.approx(38.5)
+    assert percentile([7.0], 99) == 7.0
+    assert percentile([3.0, 1.0, 2.0], 50) == 2.0  # order of input does not matter
+
+
+@pytest.mark.parametrize("bad", [-1, 101])
+def test_percentile_rejects_out_of_range(bad: float) -> None:
+    with pytest.raises(ValueError):
+        percentile([1.0], bad)
+
+
+def test_percentile_of_nothing_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        percentile([], 50)
+
+
+def test_summary_counts_only_good_replies_in_throughput() -> None:
+    summary = summarize([0.010, 0.020, 0.030, 0.040], errors=3, seconds=2.0)
+    assert summary.count == 4
+    assert summary.errors == 3
+    assert summary.p50_ms == pytest.approx(25.0)
+    assert summary.throughput_mps == pytest.approx(2.0)
+    assert summary.max_ms == pytest.approx(40.0)
+
+
+def test_ratio_is_none_without_a_meaningful_reference() -> None:
+    assert ratio(30.0, 15.0) == 2.0
+    assert ratio(None, 15.0) is None
+    assert ratio(30.0, None) is None
+    assert ratio(30.0, 0.0) is None
+
+
+def test_targets_compare_own_figure_or_ratio() -> None:
+    assert Target("<=", 15).met(14.9, None) is True
+    assert Target("<=", 15).met(15.1, None) is False
+    assert Target(">=", 2, on_ratio=True).met(60.0, 30.0) is True
+    assert Target(">=", 2, on_ratio=True).met(59.0, 30.0) is False
+    assert Target("<=", 120).met(None, 85.0) is None  # training skipped: neither pass nor fail
+    with pytest.raises(ValueError):
+        Target("<", 1).met(1.0, None)
+
+
+def test_markdown_report_shows_ratio_target_and_verdict() -> None:
+    figures = [
+        Figure("latency p50, concurrency 1", "ms", 12.0, 24.0, Target("<=", 15)),
+        Figure("throughput, concurrency 16", "msg/s", 30.0, 20.0, Target(">=", 2, on_ratio=True)),
+        Figure("full training", "s", None, 85.0, Target("<=", 120)),
+        Figure("failed requests", "", 0, 2, Target("<=", 0)),
+    ]
+    report = Report(figures, {"CPU": "Test CPU", "cores": "2"}, {"warm-up": 8}, ["workloads differ"])
+    text = render_markdown(report)
+    assert "| latency p50, concurrency 1 | 12.0 ms | 24.0 ms | 0.50× | <= 15 ms | pass |" in text
+    assert "| throughput, concurrency 16 | 30.0 msg/s | 20.0 msg/s | 1.50× | >= 2× rasa init | **FAIL** |" in text
+    assert "| full training | – | 85.0 s | – | <= 120 s | – |" in text
+    assert "| failed requests | 0 | 2 | 0.00× | <= 0 | pass |" in text
+    assert "CPU: Test CPU" in text
+    assert "- workloads differ" in text
+    rows = json.loads(report.to_json())["figures"]
+    assert rows[0]["ratio"] == 0.5
+    assert rows[0]["passed"] is True
+    assert rows[2]["passed"] is None
+
+
+def _fake_process(proc: Path, pid: int, ppid: int, rss_kib: int, peak_kib: int) -> None:
+    folder = proc / str(pid)
+    folder.mkdir(parents=True)
+    (folder / "status").write_text(f"Name:\tpython\nVmHWM:\t{peak_kib} kB\nVmRSS:\t{rss_kib} kB\n")
+    (folder / "stat").write_text(f"{pid} (py thon) S {ppid} 1 1 0 -1 0 0 0 0 0 150 50 0 0 20 0 1 0")
+
+
+def test_tree_memory_adds_descendants_only(tmp_path: Path) -> None:
+    _fake_process(tmp_path, 10, 1, rss_kib=1024, peak_kib=2048)
+    _fake_process(tmp_path, 11, 10, rss_kib=512, peak_kib=512)
+    _fake_process(tmp_path, 12, 11, rss_kib=512, peak_kib=1024)
+    _fake_process(tmp_path, 20, 1, rss_kib=99999, peak_kib=99999)  # unrelated
+    assert sorted(children(10, tmp_path)) == [11, 12]
+    memory = tree_memory(10, tmp_path)
+    assert memory.rss_mib == pytest.approx(2.0)
+    assert memory.peak_mib == pytest.approx(3.5)
+    assert memory.processes == 3
+    assert status_kib(999, "VmRSS", tmp_path) == 0  # a process that is gone reads as nothing
+
+
+def test_profile_sample_goes_to_its_deepest_stage() -> None:
+    sqlite_under_tracker_store = (
+        "handle_request (sanic/app.py:1);handle_message (rasa/core/processor.py:2);"
+        "save (rasa/core/tracker_store.py:3);commit (sqlalchemy/orm/session.py:4)"
+    )
+    assert (
+        profile.classify(sqlite_under_tracker_store, profile.RASA_STAGES)
+        == "tracker store (read + write the conversation)"
+    )
+    schema = "run (rasa/core/actions/action.py:790);_validate_action_result (rasa/core/actions/action.py:704)"
+    assert profile.classify(schema, profile.RASA_STAGES).endswith("(jsonschema)")
+    assert profile.classify("serve (sanic/server/runners.py:155)", profile.RASA_STAGES) == profile.IDLE
+    counts = profile.breakdown([f"{sqlite_under_tracker_store} 3", f"{schema} 5", "garbage"], profile.RASA_STAGES)
+    assert counts["tracker store (read + write the conversation)"] == 3
+    assert sum(counts.values()) == 8
+
+
+def test_load_generator_only_targets_this_machine(tmp_path: Path) -> None:
+    out = str(tmp_path / "x.json")
+    args = load.parse_args(["--url", "http://127.0.0.1:1/webhooks/rest/webhook", "--mix", "ours", "--out", out])
+    assert args.concurrency == 1
+    with pytest.raises(SystemExit):
+        load.parse_args(["--url", "http://10.0.0.5:80/webhook", "--mix", "ours", "--out", out])
+
+
+def test_budget_stops_at_count_or_deadline() -> None:
+    budget = load.Budget(remaining=2, deadline=float("inf"))
+    assert [budget.take() for _ in range(3)] == [True, True, False]
+    assert load.Budget(remaining=5, deadline=0.0).take() is False
