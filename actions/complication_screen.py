@@ -42,6 +42,10 @@ _SINCE_TREATMENT = re.compile(
     re.IGNORECASE,
 )
 _FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|ive|my|me|mine)\b", re.IGNORECASE)
+# Chat often drops the pronoun: "had 1 mm done friday, now the pain is worse".
+_OWN_TREATMENT = re.compile(
+    r"^\s*(had|got|did) (it |mine |my |the |a |an )?[\w. -]{0,20}\b(done|needled)\b", re.IGNORECASE
+)
 _HYPOTHETICAL_OPENING = re.compile(
     r"^\s*(will|would|could|can|might|may|does|do|is it possible|what if|how likely)\b",
     re.IGNORECASE,
@@ -72,7 +76,8 @@ def complication_urgency(text: str) -> Urgency:
     """
     if emergency_signs(text):
         return Urgency.EMERGENCY
-    if not _FIRST_PERSON.search(text) or _HYPOTHETICAL_OPENING.search(text):
+    personal = _FIRST_PERSON.search(text) or _OWN_TREATMENT.search(text)
+    if not personal or _HYPOTHETICAL_OPENING.search(text):
         return Urgency.NONE
     if _RED_FLAGS.search(text):
         return Urgency.URGENT

@@ -21,6 +21,8 @@ from microneedling_nlp.message_screen import InputProblem, screen_message
         "I think I'm having an allergic reaction to the treatment",
         "two days on, the swelling on my cheeks is even worse than yesterday",
         "my soreness has got a lot worse since the session",
+        "got it done on monday, now there is pus along the jawline",
+        "had 0.5 mm done last week and the swelling is getting worse",
     ],
 )
 def test_first_person_red_flags_are_urgent(text: str) -> None:
@@ -50,6 +52,7 @@ def test_severe_signs_are_emergencies(text: str) -> None:
         "I have a rash on my cheek, can I still get microneedling?",
         "will my face swell after the treatment?",
         "I get itchy skin sometimes, is it ok for me?",
+        "had it done yesterday, is a bit of redness normal?",
     ],
 )
 def test_general_questions_are_not_reports(text: str) -> None:
