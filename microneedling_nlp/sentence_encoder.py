@@ -22,7 +22,6 @@ import math
 from pathlib import Path
 
 import numpy as np
-from safetensors.numpy import load_file
 from scipy.special import erf
 
 from microneedling_nlp.wordpiece_tokenizer import WordPieceTokenizer
@@ -59,8 +58,37 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
 
 
+SAFETENSORS_DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32}
+
+
+def _load_weights(path: Path) -> dict[str, np.ndarray]:
+    """Read-only NumPy views into the memory-mapped safetensors file: nothing is copied.
+
+    The format is an 8-byte little-endian header length, a JSON header (name ->
+    dtype, shape, byte offsets) and the raw tensors. Mapping instead of loading
+    keeps the Rasa server's memory low: only the pages actually read (the layer
+    weights and the embedding rows of words seen) become resident, and they are
+    file-backed, so the kernel can share or drop them.
+    """
+    with path.open("rb") as file:
+        header_length = int.from_bytes(file.read(8), "little")
+        header = json.loads(file.read(header_length))
+    data = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + header_length)
+    tensors = {}
+    for name, spec in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = spec["data_offsets"]
+        tensors[name] = data[start:end].view(SAFETENSORS_DTYPES[spec["dtype"]]).reshape(spec["shape"])
+    return tensors
+
+
 class _Layer:
-    """One transformer layer's weights, pre-transposed and with Q, K and V fused into one product."""
+    """One transformer layer's weights, with Q, K and V fused into one product (the only copy).
+
+    The other matrices are transposed views of the mapped file: BLAS reads
+    either layout, and copying would make every layer resident at once.
+    """
 
     def __init__(self, weights: dict[str, np.ndarray], prefix: str) -> None:
         def w(name: str) -> np.ndarray:
@@ -68,16 +96,16 @@ class _Layer:
 
         self.qkv_weight = np.concatenate(
             [w("attention.self.query.weight"), w("attention.self.key.weight"), w("attention.self.value.weight")]
-        ).T.copy()
+        ).T
         self.qkv_bias = np.concatenate(
             [w("attention.self.query.bias"), w("attention.self.key.bias"), w("attention.self.value.bias")]
         )
-        self.attention_out_weight = w("attention.output.dense.weight").T.copy()
+        self.attention_out_weight = w("attention.output.dense.weight").T
         self.attention_out_bias = w("attention.output.dense.bias")
         self.attention_norm = (w("attention.output.LayerNorm.weight"), w("attention.output.LayerNorm.bias"))
-        self.intermediate_weight = w("intermediate.dense.weight").T.copy()
+        self.intermediate_weight = w("intermediate.dense.weight").T
         self.intermediate_bias = w("intermediate.dense.bias")
-        self.output_weight = w("output.dense.weight").T.copy()
+        self.output_weight = w("output.dense.weight").T
         self.output_bias = w("output.dense.bias")
         self.output_norm = (w("output.LayerNorm.weight"), w("output.LayerNorm.bias"))
 
@@ -90,7 +118,7 @@ class SentenceEncoder:
         self.dimension: int = config["hidden_size"]
         self._heads: int = config["num_attention_heads"]
         self._tokenizer = WordPieceTokenizer.from_vocab_file(model_dir / "vocab.txt")
-        weights = load_file(str(model_dir / "model.safetensors"))
+        weights = _load_weights(model_dir / "model.safetensors")
         self._word_embeddings = weights["embeddings.word_embeddings.weight"]
         # Single-segment input: the token-type embedding is the same row for every token.
         self._position_embeddings = (
