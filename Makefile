@@ -22,7 +22,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Server settings (tracker store, ports, token) have their defaults in
 # service/launcher.py; see the README for the variables.
 
-.PHONY: help run shell test lint format unit validate train spacy-pipeline rasa-test holdout e2e eval check-knowledge clean \
+.PHONY: help run shell test lint format unit validate train spacy-pipeline rasa-test holdout e2e eval tune check-knowledge clean \
         bench bench-profile browser chromium channels
 
 help:
@@ -30,6 +30,7 @@ help:
 	@echo "make test   - set up and run every check (lint, unit, data validation, rasa test, held-out NLU, end-to-end, browser, messaging channels)"
 	@echo "make shell  - chat with the assistant in this terminal"
 	@echo "make eval   - answer quality of the assistant and two baselines on the held-out set (results/eval.md)"
+	@echo "make tune   - choose the fallback thresholds on a validation split of data/nlu"
 	@echo "make check-knowledge - validate knowledge/microneedling_faq.yml after editing it"
 	@echo "make bench  - latency, throughput, start-up, memory and training time against the rasa init bot"
 
@@ -112,6 +113,10 @@ browser: $(MODEL) $(CHROMIUM)
 # results/eval.json, results/confusion_matrix.png.
 eval: $(MODEL)
 	$(PY) -m evaluation
+
+# FallbackClassifier thresholds from a validation split of data/nlu (never tests/).
+tune: $(VENV)/.installed $(SPACY_PIPELINE)/meta.json
+	$(PY) -m evaluation.tune_thresholds
 
 # Benchmark (not part of `make test`: timings are machine- and load-dependent).
 # BENCH_SKIP_TRAIN=1 skips timing a full training; see the README's Performance section.

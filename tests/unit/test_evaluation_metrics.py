@@ -64,3 +64,31 @@ def test_near_miss_metadata_is_read_from_the_yaml(tmp_path) -> None:
         LabelledMessage("do you do botox", "out_of_scope", near_miss=True),
         LabelledMessage("tell me a joke", "out_of_scope", near_miss=False),
     ]
+
+
+def test_fallback_rule_matches_rasas_threshold_and_ambiguity() -> None:
+    from evaluation.tune_thresholds import decide
+
+    assert decide([("ask_pain", 0.6), ("ask_cost", 0.3)], 0.5, 0.1) == "ask_pain"
+    assert decide([("ask_pain", 0.4), ("ask_cost", 0.1)], 0.5, 0.1) == "nlu_fallback"  # low confidence
+    assert decide([("ask_pain", 0.55), ("ask_cost", 0.5)], 0.5, 0.1) == "nlu_fallback"  # two close intents
+
+
+def test_threshold_choice_respects_the_safety_constraints() -> None:
+    from evaluation.tune_thresholds import ThresholdResult, choose
+
+    risky = ThresholdResult(0.2, 0.0, 0.95, 0.80, 0.06, 1)  # most accurate, but too many wrong answers
+    safe = ThresholdResult(0.3, 0.15, 0.89, 0.95, 0.033, 29)
+    safer = ThresholdResult(0.5, 0.0, 0.88, 0.95, 0.031, 35)
+    assert choose([risky, safe, safer]) == safe
+    assert choose([risky]) is None
+
+
+def test_validation_split_is_stratified_seeded_and_disjoint() -> None:
+    from evaluation.tune_thresholds import stratified_split
+
+    examples = [{"intent": intent, "text": f"{intent} {i}"} for intent in ("a", "b") for i in range(10)]
+    train, validation = stratified_split(examples, 0.2, seed=7)
+    assert sorted(e["intent"] for e in validation) == ["a", "a", "b", "b"]
+    assert not {e["text"] for e in train} & {e["text"] for e in validation}
+    assert stratified_split(examples, 0.2, seed=7) == (train, validation)
