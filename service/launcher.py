@@ -32,8 +32,8 @@ DEFAULT_ENVIRONMENT = {
     "RASA_TELEMETRY_ENABLED": "false",
     "TF_CPP_MIN_LOG_LEVEL": "2",
     "SANIC_HOST": "127.0.0.1",
-    # One BLAS thread: the sentence encoder's small matrix products ran 2.4x
-    # faster without OpenBLAS's thread hand-offs (README, Performance).
+    # One BLAS thread: OpenBLAS's threads fought over 2 cores for the sentence
+    # encoder's small matrices (22.9 -> 9.6 ms per message; README, Performance).
     "OPENBLAS_NUM_THREADS": "1",
     "OMP_NUM_THREADS": "1",
     "TRACKER_STORE_TYPE": "sql",
