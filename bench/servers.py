@@ -13,7 +13,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import tarfile
 import time
@@ -51,13 +50,6 @@ def model_description(model: Path) -> str:
     return f"{model.name} trained {metadata['trained_at'][:16]} ({', '.join(names)})"
 
 
-def free_port() -> int:
-    """A port nobody listens on now (never 5005/5055, which a developer's `make run` may hold)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class BotSpec:
     """How to start one bot: its folder, model, the two commands and their environment."""
@@ -83,7 +75,7 @@ def our_bot(model: Path, extra_env: dict[str, str] | None = None) -> BotSpec:
     developer's var/trackers.db is left alone. ``extra_env`` lets an experiment change the tracker store or
     log level from outside, exactly as a deployment would.
     """
-    rasa_port, action_port = free_port(), free_port()
+    rasa_port, action_port = launcher.free_port(), launcher.free_port()
     database = BUILD_DIR / "run" / "trackers.db"
     database.parent.mkdir(parents=True, exist_ok=True)
     for stale in database.parent.glob("trackers.db*"):
@@ -111,7 +103,7 @@ def init_bot(project_dir: Path, model: Path) -> BotSpec:
     Its action server runs its own (empty) actions module, as ``rasa run actions`` would; its endpoints.yml
     names no action endpoint, so Rasa never calls it, but it is part of the deployment whose memory counts.
     """
-    rasa_port, action_port = free_port(), free_port()
+    rasa_port, action_port = launcher.free_port(), launcher.free_port()
     env = {**os.environ, **launcher.DEFAULT_ENVIRONMENT, "PYTHONPATH": str(project_dir)}
     for variable in ("TRACKER_STORE_TYPE", "TRACKER_STORE_URL"):
         env.pop(variable, None)

@@ -12,6 +12,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -131,6 +132,13 @@ def rasa_command(model: Path, port: int, token: str, cors: str | None) -> list[s
     if cors:
         command += ["--cors", *cors.split()]
     return command
+
+
+def free_port() -> int:
+    """A port nobody listens on right now, for servers started by tests and the benchmark."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def wait_until_ready(url: str, process: subprocess.Popen, name: str, timeout: float) -> float:

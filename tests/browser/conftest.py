@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from service.launcher import DEFAULT_MODEL, PROJECT_ROOT, Stack, running_stack
+from service.launcher import DEFAULT_MODEL, PROJECT_ROOT, Stack, free_port, running_stack
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 ARTIFACTS = PROJECT_ROOT / "results" / "browser"
@@ -37,12 +36,6 @@ CHROMIUM_ARGS = [
 ]
 # Answers come from the real model on a shared 2-core machine.
 expect.set_options(timeout=60_000)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

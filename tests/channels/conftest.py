@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -20,7 +19,7 @@ from typing import Any
 import pytest
 
 from channels.signatures import TELEGRAM_SECRET_HEADER, TWILIO_SIGNATURE_HEADER, twilio_signature
-from service.launcher import DEFAULT_MODEL, PROJECT_ROOT, Stack, running_stack
+from service.launcher import DEFAULT_MODEL, PROJECT_ROOT, Stack, free_port, running_stack
 from tests.channels.fake_provider import FakeProvider
 
 TELEGRAM_TOKEN = "123456:TEST-bot-token"
@@ -32,12 +31,6 @@ BOT_NUMBER = "whatsapp:+14155238886"
 PUBLIC_WHATSAPP_URL = "https://clinic.example.com/webhooks/whatsapp/webhook"
 SEND_TIMEOUT_S = 1.0
 LOG_DIR = PROJECT_ROOT / "results" / "channels"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def post(url: str, data: bytes, headers: dict[str, str]) -> tuple[int, bytes]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import urllib.error
 import urllib.request
 from typing import Any
@@ -11,15 +10,9 @@ from typing import Any
 import pytest
 
 from actions.knowledge_loader import DEFAULT_KNOWLEDGE_FILE, load_knowledge_base
-from service.launcher import DEFAULT_MODEL, PROJECT_ROOT, running_stack
+from service.launcher import DEFAULT_MODEL, PROJECT_ROOT, free_port, running_stack
 
 KNOWLEDGE = load_knowledge_base(DEFAULT_KNOWLEDGE_FILE)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
