@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from evaluation.labelled_data import COMPLICATION, OUT_OF_SCOPE, LabelledMessage
-from evaluation.turn_outcome import turn_outcome
+from evaluation.turn_outcome import TurnOutcome, turn_outcome
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class QualityScores:
     near_miss_recall: float
     wrong_answer_rate: float
     complication_recall: float
+    false_escalation_rate: float
     fallback_rate: float
     confused_pairs: list[tuple[str, str, int]]
 
@@ -31,6 +33,7 @@ class QualityScores:
             "near-miss recall": self.near_miss_recall,
             "wrong-answer rate": self.wrong_answer_rate,
             "complication recall": self.complication_recall,
+            "false escalation rate": self.false_escalation_rate,
         }
 
 
@@ -49,32 +52,45 @@ def macro_f1(expected: list[str], predicted: list[str], labels: set[str]) -> flo
     return sum(scores) / len(scores)
 
 
+def share(count: int, total: int) -> float:
+    """count / total, or NaN when there is nothing to measure (a message set without that kind of message)."""
+    return count / total if total else float("nan")
+
+
+def share_of(
+    labelled: list[tuple[LabelledMessage, TurnOutcome]],
+    which: Callable[[LabelledMessage], bool],
+    good: Callable[[TurnOutcome], bool],
+) -> float:
+    """Among the messages ``which`` selects, the share whose outcome is ``good``."""
+    selected = [outcome for message, outcome in labelled if which(message)]
+    return share(sum(good(outcome) for outcome in selected), len(selected))
+
+
 def score(
     messages: list[LabelledMessage], predicted: list[str | None], faq_intents: set[str], top_pairs: int = 5
 ) -> QualityScores:
-    """In scope = every intent but out_of_scope. Wrong answer = an FAQ answer to another question."""
-    in_scope = [(m, p) for m, p in zip(messages, predicted, strict=True) if m.intent != OUT_OF_SCOPE]
-    out_of_scope = [(m, p) for m, p in zip(messages, predicted, strict=True) if m.intent == OUT_OF_SCOPE]
-    near_misses = [(m, p) for m, p in out_of_scope if m.near_miss]
-    complications = [(m, p) for m, p in zip(messages, predicted, strict=True) if m.intent == COMPLICATION]
-    outcomes = [turn_outcome(m.text, p, faq_intents) for m, p in zip(messages, predicted, strict=True)]
-    wrong = sum(o.faq_answer is not None and o.faq_answer != m.intent for m, o in zip(messages, outcomes, strict=True))
+    """In scope = every intent but out_of_scope. Wrong answer = an FAQ answer to another question.
 
-    def kept(pairs: list[tuple[LabelledMessage, str | None]]) -> float:
-        return sum(turn_outcome(m.text, p, faq_intents).faq_answer is None for m, p in pairs) / len(pairs)
-
-    confusions = Counter((m.intent, p or "none") for m, p in zip(messages, predicted, strict=True) if p != m.intent)
+    False escalation = complication advice for a message that reports no complication (the price of the
+    safety-first screen, reported so it stays visible).
+    """
+    pairs = list(zip(messages, predicted, strict=True))
+    outcomes = [turn_outcome(m.text, p, faq_intents) for m, p in pairs]
+    labelled = list(zip(messages, outcomes, strict=True))
+    in_scope = [(m, p) for m, p in pairs if m.intent != OUT_OF_SCOPE]
+    confusions = Counter((m.intent, p or "none") for m, p in pairs if p != m.intent)
     return QualityScores(
         messages=len(messages),
-        in_scope_accuracy=sum(m.intent == p for m, p in in_scope) / len(in_scope),
+        in_scope_accuracy=share(sum(m.intent == p for m, p in in_scope), len(in_scope)),
         in_scope_macro_f1=macro_f1(
             [m.intent for m, _ in in_scope], [p or "none" for _, p in in_scope], {m.intent for m, _ in in_scope}
         ),
-        out_of_scope_recall=kept(out_of_scope),
-        near_miss_recall=kept(near_misses) if near_misses else float("nan"),
-        wrong_answer_rate=wrong / len(messages),
-        complication_recall=sum(turn_outcome(m.text, p, faq_intents).escalated for m, p in complications)
-        / len(complications),
-        fallback_rate=sum(p == "nlu_fallback" for p in predicted) / len(predicted),
+        out_of_scope_recall=share_of(labelled, lambda m: m.intent == OUT_OF_SCOPE, lambda o: o.faq_answer is None),
+        near_miss_recall=share_of(labelled, lambda m: m.near_miss, lambda o: o.faq_answer is None),
+        wrong_answer_rate=share(sum(o.faq_answer not in (None, m.intent) for m, o in labelled), len(labelled)),
+        complication_recall=share_of(labelled, lambda m: m.intent == COMPLICATION, lambda o: o.escalated),
+        false_escalation_rate=share_of(labelled, lambda m: m.intent != COMPLICATION, lambda o: o.escalated),
+        fallback_rate=share(sum(p == "nlu_fallback" for p in predicted), len(predicted)),
         confused_pairs=[(e, p, n) for (e, p), n in confusions.most_common(top_pairs)],
     )

@@ -15,7 +15,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "complication recall": (">=", 1.0),
     "wrong-answer rate": ("<=", 0.03),
 }
-LOWER_IS_BETTER = {"wrong-answer rate"}
+LOWER_IS_BETTER = {"wrong-answer rate", "false escalation rate"}
 
 
 def meets(metric: str, value: float) -> bool | None:

@@ -28,8 +28,16 @@ def test_scores_follow_what_the_person_actually_gets() -> None:
     assert result.near_miss_recall == 0.0
     assert result.wrong_answer_rate == pytest.approx(2 / 5)  # the cost question and Botox
     assert result.complication_recall == 1.0
+    assert result.false_escalation_rate == 0.0
     assert result.fallback_rate == pytest.approx(1 / 5)
     assert ("ask_cost", "ask_pain", 1) in result.confused_pairs
+
+
+def test_complication_advice_for_a_plain_question_counts_as_a_false_escalation() -> None:
+    messages = [LabelledMessage("my knee hurts when i run", "out_of_scope"), LabelledMessage("hi", "greet")]
+    result = score(messages, ["report_complication", "greet"], FAQS)
+    assert result.false_escalation_rate == pytest.approx(0.5)
+    assert result.out_of_scope_recall == 1.0  # no FAQ answer, so still kept from one
 
 
 def test_macro_f1_weights_every_intent_equally() -> None:
