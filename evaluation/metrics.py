@@ -15,6 +15,7 @@ class QualityScores:
     """One system's figures on one message set. Rates are shares in [0, 1]."""
 
     messages: int
+    accuracy: float
     in_scope_accuracy: float
     in_scope_macro_f1: float
     out_of_scope_recall: float
@@ -27,6 +28,7 @@ class QualityScores:
 
     def as_row(self) -> dict[str, float]:
         return {
+            "intent accuracy (all messages)": self.accuracy,
             "in-scope accuracy": self.in_scope_accuracy,
             "in-scope macro-F1": self.in_scope_macro_f1,
             "out-of-scope recall": self.out_of_scope_recall,
@@ -82,6 +84,7 @@ def score(
     confusions = Counter((m.intent, p or "none") for m, p in pairs if p != m.intent)
     return QualityScores(
         messages=len(messages),
+        accuracy=share(sum(m.intent == p for m, p in pairs), len(pairs)),
         in_scope_accuracy=share(sum(m.intent == p for m, p in in_scope), len(in_scope)),
         in_scope_macro_f1=macro_f1(
             [m.intent for m, _ in in_scope], [p or "none" for _, p in in_scope], {m.intent for m, _ in in_scope}

@@ -8,8 +8,10 @@ from pathlib import Path
 
 from evaluation.metrics import QualityScores
 
-# Targets from the evaluation issue: (metric, comparison, value). Higher is better except wrong-answer rate.
+# Targets from the issues (overall accuracy: core issue; the rest: evaluation issue). Lower is better only
+# for the rates in LOWER_IS_BETTER.
 TARGETS: dict[str, tuple[str, float]] = {
+    "intent accuracy (all messages)": (">=", 0.90),
     "in-scope accuracy": (">=", 0.95),
     "out-of-scope recall": (">=", 0.90),
     "complication recall": (">=", 1.0),
