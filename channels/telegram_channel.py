@@ -17,23 +17,21 @@ Markdown unrendered. Here:
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from sanic import Blueprint, response
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.background import BackgroundTasks
-from channels.bounded_memory import BoundedMemory
 from channels.inbound_text import screen_text
 from channels.markdown_render import TELEGRAM_MAX_CHARS, split_text, to_telegram_html
+from channels.provider_channel import OnNewMessage, ProviderInputChannel
 from channels.provider_http import ProviderClient, ProviderError, positive_float
 from channels.quick_replies import Button, CallbackPayloads, button_title_for, inline_keyboard
 from channels.signatures import TELEGRAM_SECRET_HEADER, telegram_secret_ok
@@ -47,8 +45,6 @@ DEFAULT_TIMEOUT_S = 10.0
 EXPIRED_BUTTON_REPLY = "Sorry, that button is no longer available. Please type your question instead."
 # What setWebhook accepts as secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
 _SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-
-OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -157,7 +153,7 @@ class TelegramOutput(OutputChannel):
             logger.error("telegram: sendMessage to %s failed: %s", self.log_id, error)
 
 
-class TelegramInput(InputChannel):
+class TelegramInput(ProviderInputChannel):
     """``/webhooks/telegram/webhook``: verified Telegram updates in, replies through the Bot API."""
 
     @classmethod
@@ -169,35 +165,12 @@ class TelegramInput(InputChannel):
         return cls(TelegramSettings.from_credentials(credentials))
 
     def __init__(self, settings: TelegramSettings) -> None:
-        self.settings = settings
-        self.disabled_because = settings.problem()
-        self.api = TelegramBotApi(settings)
+        super().__init__(settings, TelegramBotApi(settings))
         self.payloads = CallbackPayloads()
-        self.tasks = BackgroundTasks("telegram")
-        self._seen_updates: BoundedMemory[int, bool] = BoundedMemory(max_entries=5_000, ttl_s=3600)
-        if self.disabled_because:
-            logger.warning("telegram channel disabled: %s (webhook answers 503)", self.disabled_because)
-        else:
-            logger.info("telegram channel enabled, sending to %s", settings.api_base_url)
 
-    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        module = inspect.getmodule(self)
-        webhook = Blueprint(f"telegram_{type(self).__name__}", module.__name__ if module else None)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok", "enabled": self.disabled_because is None})
-
-        @webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            status, body = self.accept(request.headers.get(TELEGRAM_SECRET_HEADER), request.body, on_new_message)
-            return response.json(body, status=status)
-
-        @webhook.listener("after_server_stop")
-        async def close_client(app: Any, loop: Any) -> None:
-            await self.api.client.close()
-
-        return webhook
+    def respond(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
+        status, body = self.accept(request.headers.get(TELEGRAM_SECRET_HEADER), request.body, on_new_message)
+        return response.json(body, status=status)
 
     def accept(self, secret: str | None, raw_body: bytes | None, on_new_message: OnNewMessage) -> tuple[int, dict]:
         """Decide the webhook's answer; a verified update is handed to a background task.
@@ -217,7 +190,7 @@ class TelegramInput(InputChannel):
         inbound = parse_update(update)
         if inbound is None:
             return 200, {"status": "ignored"}
-        if inbound.update_id is not None and self._seen_updates.seen_before(inbound.update_id):
+        if inbound.update_id is not None and self.seen_ids.seen_before(inbound.update_id):
             return 200, {"status": "duplicate"}
         if not self.tasks.has_room():
             logger.error("telegram: %d messages pending, refusing more for now (503)", self.tasks.pending)

@@ -22,23 +22,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import inspect
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from sanic import Blueprint, response
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.background import BackgroundTasks
-from channels.bounded_memory import BoundedMemory
 from channels.inbound_text import screen_text
 from channels.markdown_render import WHATSAPP_MAX_CHARS, split_text, to_whatsapp
+from channels.provider_channel import OnNewMessage, ProviderInputChannel
 from channels.provider_http import ProviderClient, ProviderError, positive_float
 from channels.quick_replies import OfferedOptions, numbered_options
 from channels.signatures import TWILIO_SIGNATURE_HEADER, twilio_signature_ok
@@ -51,7 +49,6 @@ DEFAULT_TIMEOUT_S = 10.0
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 WHATSAPP_PREFIX = "whatsapp:"
 
-OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 FormParams = Mapping[str, Sequence[str]]
 
 
@@ -187,7 +184,7 @@ class WhatsAppOutput(OutputChannel):
         return not self.failed
 
 
-class WhatsAppInput(InputChannel):
+class WhatsAppInput(ProviderInputChannel):
     """``/webhooks/whatsapp/webhook``: signed Twilio requests in, replies through Twilio's API."""
 
     @classmethod
@@ -199,37 +196,14 @@ class WhatsAppInput(InputChannel):
         return cls(WhatsAppSettings.from_credentials(credentials))
 
     def __init__(self, settings: WhatsAppSettings) -> None:
-        self.settings = settings
-        self.disabled_because = settings.problem()
-        self.api = TwilioMessagesApi(settings)
+        super().__init__(settings, TwilioMessagesApi(settings))
         self.options = OfferedOptions()
-        self.tasks = BackgroundTasks("whatsapp")
-        self._seen_messages: BoundedMemory[str, bool] = BoundedMemory(max_entries=5_000, ttl_s=3600)
-        if self.disabled_because:
-            logger.warning("whatsapp channel disabled: %s (webhook answers 503)", self.disabled_because)
-        else:
-            logger.info("whatsapp channel enabled, sending to %s", settings.api_base_url)
 
-    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        module = inspect.getmodule(self)
-        webhook = Blueprint(f"whatsapp_{type(self).__name__}", module.__name__ if module else None)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok", "enabled": self.disabled_because is None})
-
-        @webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            status, body = self.accept(request.headers.get(TWILIO_SIGNATURE_HEADER), request.body, on_new_message)
-            if status == 200:
-                return response.text(body, content_type="text/xml")
-            return response.json({"error": body}, status=status)
-
-        @webhook.listener("after_server_stop")
-        async def close_client(app: Any, loop: Any) -> None:
-            await self.api.client.close()
-
-        return webhook
+    def respond(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
+        status, body = self.accept(request.headers.get(TWILIO_SIGNATURE_HEADER), request.body, on_new_message)
+        if status == 200:
+            return response.text(body, content_type="text/xml")
+        return response.json({"error": body}, status=status)
 
     def accept(self, signature: str | None, raw_body: bytes | None, on_new_message: OnNewMessage) -> tuple[int, str]:
         """Decide the webhook's answer; a verified message is handed to a background task.
@@ -249,7 +223,7 @@ class WhatsAppInput(InputChannel):
         if not address:
             return 400, "No sender (From) in the request."
         message_sid = (params.get("MessageSid") or [""])[0]
-        if message_sid and self._seen_messages.seen_before(message_sid):
+        if message_sid and self.seen_ids.seen_before(message_sid):
             return 200, EMPTY_TWIML
         if not self.tasks.has_room():
             logger.error("whatsapp: %d messages pending, refusing more for now (503)", self.tasks.pending)
