@@ -5,7 +5,7 @@ other 20%, and replays the fallback decision for a grid of (threshold,
 ambiguity_threshold) pairs from the classifier's own ranking. The rule: the
 highest in-scope accuracy among pairs that answer at most MAX_WRONG_ANSWER_RATE
 of messages with another topic and keep at least MIN_OUT_OF_SCOPE_KEPT of the
-out-of-scope ones away from FAQ answers.
+out-of-scope ones away from FAQ answers; on a tie, the higher (more cautious) thresholds.
 """
 
 from __future__ import annotations
@@ -96,7 +96,8 @@ def choose(results: list[ThresholdResult]) -> ThresholdResult | None:
         for r in results
         if r.wrong_answer_rate <= MAX_WRONG_ANSWER_RATE and r.out_of_scope_kept >= MIN_OUT_OF_SCOPE_KEPT
     ]
-    return max(allowed, key=lambda r: (r.in_scope_accuracy, -r.threshold, -r.ambiguity), default=None)
+    # On a tie, the more cautious pair (higher thresholds) wins: same accuracy, fewer risky answers elsewhere.
+    return max(allowed, key=lambda r: (r.in_scope_accuracy, r.threshold, r.ambiguity), default=None)
 
 
 def parse_validation_split() -> list[Parsed]:

@@ -90,6 +90,8 @@ def test_threshold_choice_respects_the_safety_constraints() -> None:
     safer = ThresholdResult(0.5, 0.0, 0.88, 0.95, 0.031, 35)
     assert choose([risky, safe, safer]) == safe
     assert choose([risky]) is None
+    same_but_lower = ThresholdResult(0.2, 0.15, 0.89, 0.95, 0.033, 29)
+    assert choose([same_but_lower, safe]) == safe  # a tie goes to the more cautious pair
 
 
 def test_validation_split_is_stratified_seeded_and_disjoint() -> None:
