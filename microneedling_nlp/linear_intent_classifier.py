@@ -90,11 +90,18 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._weights: dict[str, float] = {k: float(v) for k, v in self._config["featurizer_weights"].items()}
         self._model_storage = model_storage
         self._resource = resource
-        self._coefficients = coefficients
-        self._feature_major: np.ndarray | None = None
+        self._feature_major = self._as_feature_major(coefficients)
         self._intercepts = intercepts
         self._intents = intents or []
         self._sizes = sizes or {}
+
+    @staticmethod
+    def _as_feature_major(coefficients: np.ndarray | None) -> np.ndarray | None:
+        """(features x intents), contiguous, made once: a sparse row times it touches only the row's non-zeros.
+
+        Multiplying by scikit-learn's (intents x features) ``coef_.T`` copied the whole matrix per message.
+        """
+        return None if coefficients is None else np.ascontiguousarray(coefficients.T)
 
     @classmethod
     def create(
@@ -124,8 +131,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if len(model.classes_) == 2:  # scikit-learn keeps one row (class 1 vs 0); as softmax: [0, w]
             coefficients = np.vstack([np.zeros_like(coefficients), coefficients])
             intercepts = np.concatenate([[0.0], intercepts])
-        self._coefficients = coefficients.astype(np.float32)
-        self._feature_major = None
+        self._feature_major = self._as_feature_major(coefficients.astype(np.float32))
         self._intercepts = intercepts.astype(np.float32)
         self._intents = [str(intent) for intent in model.classes_]
         logger.info("Trained on %d examples x %d features, %d intents", *features.shape, len(self._intents))
@@ -151,7 +157,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         with self._model_storage.write_to(self._resource) as directory:
             np.savez(
                 directory / MODEL_FILE,
-                coefficients=self._coefficients,
+                coefficients=self._feature_major.T,
                 intercepts=self._intercepts,
                 intents=np.array(self._intents),
                 origins=np.array(list(self._sizes)),
@@ -189,7 +195,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         """Set ``intent`` and ``intent_ranking`` (top 10) on each message."""
         for message in messages:
-            if self._coefficients is None or not message.get(TEXT):
+            if self._feature_major is None or not message.get(TEXT):
                 message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
                 continue
@@ -202,10 +208,6 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def predict_probabilities(self, features: scipy.sparse.csr_matrix) -> np.ndarray:
         """Softmax over the intents, exactly as scikit-learn's multinomial ``predict_proba``."""
-        if self._feature_major is None:
-            # (features x intents), contiguous: a sparse row times it touches only the row's non-zeros.
-            # Multiplying by ``coefficients.T`` instead copied the whole 34 x 40k matrix per message.
-            self._feature_major = np.ascontiguousarray(self._coefficients.T)
         scores = np.asarray(features @ self._feature_major).ravel() + self._intercepts
         scores = np.exp(scores - scores.max())
         return scores / scores.sum()
