@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
@@ -47,6 +46,3 @@ def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
 def apply() -> None:
     """Install the cached validator (idempotent)."""
     RemoteAction._validate_action_result = validate_action_result
-
-
-__all__ = ["ValidationError", "apply", "validate_action_result"]
