@@ -59,11 +59,16 @@ class RasaModelSystem(IntentSystem):
             raise FileNotFoundError(f"no trained model at {self.model}; run `make train`")
         self._agent = Agent.load(str(self.model))
 
-    def predict(self, texts: list[str]) -> list[str | None]:
+    def parse(self, texts: list[str]) -> list[dict]:
+        """Rasa's full parse result per text (intent, ranking, entities)."""
+
         async def parse_all() -> list[dict]:
             return [await self._agent.parse_message(text) for text in texts]
 
-        return [parsed["intent"].get("name") for parsed in asyncio.run(parse_all())]
+        return asyncio.run(parse_all())
+
+    def predict(self, texts: list[str]) -> list[str | None]:
+        return [parsed["intent"].get("name") for parsed in self.parse(texts)]
 
 
 def _fingerprint(paths: list[Path]) -> str:

@@ -10,13 +10,12 @@ out-of-scope ones away from FAQ answers; on a tie, the higher (more cautious) th
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import random
 import sys
 from dataclasses import dataclass
 
 from evaluation.labelled_data import DOMAIN_FILE, OUT_OF_SCOPE, PROJECT_ROOT, TRAINING_DATA_DIR, faq_intents
+from evaluation.systems import RasaModelSystem
 
 WORK_DIR = PROJECT_ROOT / "build" / "eval" / "validation"
 SPLIT_SEED = 7
@@ -102,14 +101,11 @@ def choose(results: list[ThresholdResult]) -> ThresholdResult | None:
 
 def parse_validation_split() -> list[Parsed]:
     """Train config.yml's NLU on 80% of data/nlu and rank the intents of the other 20%."""
-    from rasa.core.agent import Agent
     from rasa.model_training import train_nlu
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
     from rasa.shared.nlu.training_data.loading import load_data
     from rasa.shared.nlu.training_data.training_data import TrainingData
-    from rasa.utils.log_utils import configure_structlog
 
-    configure_structlog(logging.WARNING)
     train, validation = stratified_split(
         load_data(str(TRAINING_DATA_DIR)).intent_examples, VALIDATION_SHARE, SPLIT_SEED
     )
@@ -122,13 +118,10 @@ def parse_validation_split() -> list[Parsed]:
         fixed_model_name="model",
         domain=str(DOMAIN_FILE),
     )
-    agent = Agent.load(str(WORK_DIR / "model.tar.gz"))
-
-    async def parse_all() -> list[dict]:
-        return [await agent.parse_message(example.get("text")) for example in validation]
-
+    model = RasaModelSystem("validation model", "config.yml trained on 80% of data/nlu", WORK_DIR / "model.tar.gz")
+    model.prepare()
     parsed = []
-    for example, result in zip(validation, asyncio.run(parse_all()), strict=True):
+    for example, result in zip(validation, model.parse([e.get("text") for e in validation]), strict=True):
         ranking = [(r["name"], r["confidence"]) for r in result["intent_ranking"] if r["name"] != "nlu_fallback"]
         parsed.append(Parsed(example.get("intent"), ranking[:2]))
     return parsed
