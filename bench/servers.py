@@ -139,29 +139,6 @@ class RunningBot:
         return {"rasa": tree_memory(self.rasa.pid), "action": tree_memory(self.action.pid)}
 
 
-class StartupError(RuntimeError):
-    """A server died or did not answer in time; the message names its log."""
-
-
-def _poll(probe, process: subprocess.Popen, name: str, log: Path, started: float) -> float:
-    """Call ``probe`` until it returns True; seconds since ``started``. Fails fast if the process died."""
-    while time.perf_counter() - started < READY_TIMEOUT_S:
-        if process.poll() is not None:
-            raise StartupError(f"{name} exited with code {process.returncode}; see {log}")
-        if probe():
-            return time.perf_counter() - started
-        time.sleep(POLL_INTERVAL_S)
-    raise StartupError(f"{name} did not answer within {READY_TIMEOUT_S:.0f} s; see {log}")
-
-
-def _health_ok(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as reply:
-            return reply.status == 200
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
-
-
 def _answers(webhook_url: str) -> bool:
     body = json.dumps({"sender": f"bench-ready-{secrets.token_hex(4)}", "message": READY_PROBE}).encode()
     request = urllib.request.Request(webhook_url, data=body, headers={"Content-Type": "application/json"})
@@ -190,12 +167,17 @@ def running(spec: BotSpec, log_dir: Path) -> Iterator[RunningBot]:
     try:
         started = time.perf_counter()
         action, action_log = spawn("action-server", spec.action_command)
-        action_ready = _poll(
-            lambda: _health_ok(f"{spec.action_url}/health"), action, "action server", action_log, started
+        action_ready = launcher.wait_until(
+            lambda: launcher.url_answers(f"{spec.action_url}/health"),
+            action,
+            f"action server (log: {action_log})",
+            READY_TIMEOUT_S,
+            POLL_INTERVAL_S,
         )
-        rasa_started = time.perf_counter()
         rasa, rasa_log = spawn("rasa-server", spec.rasa_command)
-        rasa_ready = _poll(lambda: _answers(spec.webhook_url), rasa, "Rasa server", rasa_log, rasa_started)
+        rasa_ready = launcher.wait_until(
+            lambda: _answers(spec.webhook_url), rasa, f"Rasa server (log: {rasa_log})", READY_TIMEOUT_S, POLL_INTERVAL_S
+        )
         bot = RunningBot(spec, action, rasa, time.perf_counter() - started, rasa_ready, action_ready)
         yield bot
     finally:

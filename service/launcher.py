@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,20 +141,32 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_ready(url: str, process: subprocess.Popen, name: str, timeout: float) -> float:
-    """Poll ``url`` until it answers 200; seconds it took. Fails fast if the process died."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
+def url_answers(url: str) -> bool:
+    """Whether ``url`` answers 200 right now."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as reply:
+            return reply.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+def wait_until(
+    probe: Callable[[], bool], process: subprocess.Popen, name: str, timeout: float, interval: float = 0.25
+) -> float:
+    """Call ``probe`` until it returns True; seconds it took. Fails fast if the process died."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
         if process.poll() is not None:
             raise StartupError(f"{name} exited with code {process.returncode} before it was ready")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as reply:
-                if reply.status == 200:
-                    return time.monotonic() - started
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.25)
-    raise StartupError(f"{name} did not answer {url} within {timeout:.0f} s")
+        if probe():
+            return time.perf_counter() - started
+        time.sleep(interval)
+    raise StartupError(f"{name} did not answer within {timeout:.0f} s")
+
+
+def wait_until_ready(url: str, process: subprocess.Popen, name: str, timeout: float) -> float:
+    """Poll ``url`` until it answers 200; seconds it took."""
+    return wait_until(lambda: url_answers(url), process, name, timeout)
 
 
 @contextlib.contextmanager
