@@ -25,6 +25,7 @@ from pathlib import Path
 from bench.paths import BUILD_DIR, PYTHON
 from bench.procfs import Memory, tree_memory
 from service import launcher
+from service.launcher import SQLITE_TRACKER_STORE
 
 READY_TIMEOUT_S = 180.0
 POLL_INTERVAL_S = 0.1
@@ -81,7 +82,11 @@ def our_bot(model: Path, extra_env: dict[str, str] | None = None) -> BotSpec:
     for stale in database.parent.glob("trackers.db*"):
         stale.unlink()
     action_url = f"http://127.0.0.1:{action_port}"
-    overrides = {"TRACKER_STORE_TYPE": "sql", "TRACKER_STORE_URL": f"sqlite:///{database}", **(extra_env or {})}
+    overrides = {
+        "TRACKER_STORE_TYPE": SQLITE_TRACKER_STORE,
+        "TRACKER_STORE_URL": f"sqlite:///{database}",
+        **(extra_env or {}),
+    }
     env = launcher.server_environment(overrides, action_url)
     rasa_command = launcher.rasa_command(model, rasa_port, secrets.token_urlsafe(16), None)
     return BotSpec(

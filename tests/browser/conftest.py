@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from service.launcher import DEFAULT_MODEL, PROJECT_ROOT, Stack, free_port, running_stack
+from service.launcher import DEFAULT_MODEL, PROJECT_ROOT, SQLITE_TRACKER_STORE, Stack, free_port, running_stack
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 ARTIFACTS = PROJECT_ROOT / "results" / "browser"
@@ -90,7 +90,7 @@ def stack(clinic_site: ClinicSite, tmp_path_factory: pytest.TempPathFactory) -> 
         pytest.fail("no trained model; run `make train`")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     database = tmp_path_factory.mktemp("trackers") / "trackers.db"
-    env = {"TRACKER_STORE_TYPE": "sql", "TRACKER_STORE_URL": f"sqlite:///{database}"}
+    env = {"TRACKER_STORE_TYPE": SQLITE_TRACKER_STORE, "TRACKER_STORE_URL": f"sqlite:///{database}"}
     with running_stack(
         rasa_port=free_port(), action_port=free_port(), env=env, log_dir=ARTIFACTS, cors=clinic_site.origin
     ) as running:

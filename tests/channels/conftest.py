@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from channels.signatures import TELEGRAM_SECRET_HEADER, TWILIO_SIGNATURE_HEADER, twilio_signature
-from service.launcher import DEFAULT_MODEL, PROJECT_ROOT, Stack, free_port, running_stack
+from service.launcher import DEFAULT_MODEL, PROJECT_ROOT, SQLITE_TRACKER_STORE, Stack, free_port, running_stack
 from tests.channels.fake_provider import FakeProvider
 
 TELEGRAM_TOKEN = "123456:TEST-bot-token"
@@ -128,7 +128,7 @@ def fake_provider() -> Iterator[FakeProvider]:
 
 def channel_environment(fake: FakeProvider, database: Path) -> dict[str, str]:
     return {
-        "TRACKER_STORE_TYPE": "sql",
+        "TRACKER_STORE_TYPE": SQLITE_TRACKER_STORE,
         "TRACKER_STORE_URL": f"sqlite:///{database}",
         "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
         "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,

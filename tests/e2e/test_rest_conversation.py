@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from actions.knowledge_loader import DEFAULT_KNOWLEDGE_FILE, load_knowledge_base
-from service.launcher import DEFAULT_MODEL, PROJECT_ROOT, free_port, running_stack
+from service.launcher import DEFAULT_MODEL, PROJECT_ROOT, SQLITE_TRACKER_STORE, free_port, running_stack
 
 KNOWLEDGE = load_knowledge_base(DEFAULT_KNOWLEDGE_FILE)
 
@@ -22,7 +22,7 @@ def stack(tmp_path_factory):
     log_dir = PROJECT_ROOT / "results" / "e2e"
     log_dir.mkdir(parents=True, exist_ok=True)
     database = tmp_path_factory.mktemp("trackers") / "trackers.db"
-    env = {"TRACKER_STORE_TYPE": "sql", "TRACKER_STORE_URL": f"sqlite:///{database}"}
+    env = {"TRACKER_STORE_TYPE": SQLITE_TRACKER_STORE, "TRACKER_STORE_URL": f"sqlite:///{database}"}
     with running_stack(rasa_port=free_port(), action_port=free_port(), env=env, log_dir=log_dir) as running:
         yield running
 

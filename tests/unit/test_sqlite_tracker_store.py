@@ -1,0 +1,156 @@
+"""The default tracker store must read and write exactly what Rasa's SQLTrackerStore does, only faster."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+from rasa.core.tracker_store import SQLTrackerStore, create_tracker_store
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from service.launcher import PROJECT_ROOT, SQLITE_TRACKER_STORE
+from service.sqlite_tracker_store import NotSQLiteError, SQLiteTrackerStore
+
+DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def user_turn(text: str, intent: str, timestamp: float) -> list[Event]:
+    parse_data = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
+    return [
+        UserUttered(text, parse_data["intent"], [], parse_data, timestamp=timestamp),
+        ActionExecuted("action_answer_faq", timestamp=timestamp + 0.1),
+        BotUttered(f"answer about {intent}", timestamp=timestamp + 0.2),
+        SlotSet("last_topic", intent, timestamp=timestamp + 0.3),
+        ActionExecuted("action_listen", timestamp=timestamp + 0.4),
+    ]
+
+
+def session_start(timestamp: float) -> list[Event]:
+    return [
+        ActionExecuted("action_session_start", timestamp=timestamp),
+        SessionStarted(timestamp=timestamp + 0.01),
+        ActionExecuted("action_listen", timestamp=timestamp + 0.02),
+    ]
+
+
+async def play(store, sender: str, steps: list[list[Event]]) -> None:
+    """Each step as the processor does it: read the conversation, append this turn's events, save."""
+    for events in steps:
+        tracker = await store.retrieve(sender) or DialogueStateTracker(sender, DOMAIN.slots)
+        for event in events:
+            tracker.update(event)
+        await store.save(tracker)
+
+
+CONVERSATION = [
+    session_start(1000.0),
+    user_turn("how much does it cost", "ask_cost", 1001.0),
+    user_turn("does it hurt", "ask_pain", 1002.0),
+    # The session expired: a new one starts, and only its events are the current conversation.
+    session_start(9000.0),
+    user_turn("and the downtime?", "ask_downtime", 9001.0),
+]
+
+
+def rows(database: Path) -> list[tuple]:
+    with sqlite3.connect(database) as connection:
+        return connection.execute(
+            "SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id"
+        ).fetchall()
+
+
+def serialised(tracker: DialogueStateTracker | None) -> list[dict]:
+    assert tracker is not None
+    return [event.as_dict() for event in tracker.events]
+
+
+def test_same_rows_and_same_trackers_as_rasas_sql_store(tmp_path: Path) -> None:
+    ours = SQLiteTrackerStore(DOMAIN, host=f"sqlite:///{tmp_path / 'ours.db'}")
+    rasas = SQLTrackerStore(DOMAIN, host=f"sqlite:///{tmp_path / 'rasa.db'}")
+    for store in (ours, rasas):
+        run(play(store, "visitor-1", CONVERSATION))
+        run(play(store, "visitor-2", CONVERSATION[:2]))
+
+    assert rows(tmp_path / "ours.db") == rows(tmp_path / "rasa.db")
+    assert len(rows(tmp_path / "ours.db")) == 3 + 5 + 5 + 3 + 5 + 3 + 5
+    for sender in ("visitor-1", "visitor-2"):
+        assert serialised(run(ours.retrieve(sender))) == serialised(run(rasas.retrieve(sender)))
+        assert serialised(run(ours.retrieve_full_tracker(sender))) == serialised(
+            run(rasas.retrieve_full_tracker(sender))
+        )
+    current_session = serialised(run(ours.retrieve("visitor-1")))
+    assert [event["event"] for event in current_session][:2] == ["session_started", "action"]
+    assert [event.get("text") for event in current_session if event["event"] == "user"] == ["and the downtime?"]
+    assert sorted(run(ours.keys())) == ["visitor-1", "visitor-2"]
+
+
+def test_a_restarted_server_continues_a_conversation_without_duplicates(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'trackers.db'}"
+    run(play(SQLiteTrackerStore(DOMAIN, host=url), "visitor", CONVERSATION[:2]))
+
+    restarted = SQLiteTrackerStore(DOMAIN, host=url)
+    tracker = run(restarted.retrieve("visitor"))
+    for event in user_turn("does it hurt", "ask_pain", 1002.0):
+        tracker.update(event)
+    run(restarted.save(tracker))
+    run(restarted.save(tracker))  # saving again adds nothing
+
+    assert len(rows(tmp_path / "trackers.db")) == 3 + 5 + 5
+
+
+def test_a_save_without_a_read_in_this_process_counts_what_is_stored(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'trackers.db'}"
+    run(play(SQLiteTrackerStore(DOMAIN, host=url), "visitor", CONVERSATION[:2]))
+    tracker = run(SQLiteTrackerStore(DOMAIN, host=url).retrieve("visitor"))
+    tracker.update(UserUttered("thanks", {"name": "thank", "confidence": 0.9}, timestamp=1003.0))
+
+    run(SQLiteTrackerStore(DOMAIN, host=url).save(tracker))  # a fresh process has no count for this visitor
+
+    assert len(rows(tmp_path / "trackers.db")) == 3 + 5 + 1
+
+
+def test_reading_the_whole_history_meanwhile_does_not_disturb_the_next_save(tmp_path: Path) -> None:
+    # e.g. GET /conversations/<id>/tracker arrives while a message is being handled
+    store = SQLiteTrackerStore(DOMAIN, host=f"sqlite:///{tmp_path / 'trackers.db'}")
+    run(play(store, "visitor", CONVERSATION))
+    tracker = run(store.retrieve("visitor"))
+    assert run(store.retrieve_full_tracker("visitor")) is not None
+    tracker.update(UserUttered("thanks", {"name": "thank", "confidence": 0.9}, timestamp=9002.0))
+
+    run(store.save(tracker))
+
+    assert len(rows(tmp_path / "trackers.db")) == 3 + 5 + 5 + 3 + 5 + 1
+
+
+def test_an_unknown_visitor_has_no_conversation(tmp_path: Path) -> None:
+    store = SQLiteTrackerStore(DOMAIN, host=f"sqlite:///{tmp_path / 'trackers.db'}")
+    assert run(store.retrieve("nobody")) is None
+
+
+def test_the_database_uses_a_write_ahead_log(tmp_path: Path) -> None:
+    SQLiteTrackerStore(DOMAIN, host=f"sqlite:///{tmp_path / 'trackers.db'}")
+    with sqlite3.connect(tmp_path / "trackers.db") as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+@pytest.mark.parametrize("url", ["postgresql://user:pw@db:5432/rasa", "sqlite://", "sqlite:///:memory:"])
+def test_anything_but_a_sqlite_file_is_refused_with_the_setting_to_use(url: str) -> None:
+    with pytest.raises(NotSQLiteError, match="TRACKER_STORE_TYPE=sql"):
+        SQLiteTrackerStore(DOMAIN, host=url)
+
+
+def test_endpoints_yml_type_loads_this_store_not_rasas_in_memory_fallback(tmp_path: Path) -> None:
+    # Rasa quietly falls back to an in-memory store when a custom type fails to import.
+    config = EndpointConfig(
+        url=f"sqlite:///{tmp_path / 'trackers.db'}", type=SQLITE_TRACKER_STORE, port="6379", db="0", password=""
+    )
+    assert isinstance(create_tracker_store(config, DOMAIN), SQLiteTrackerStore)
