@@ -38,25 +38,46 @@ logger = logging.getLogger(__name__)
 MODEL_FILE = "linear_intent_classifier.npz"
 
 
+def _block_entries(values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices and values of a one-row sentence feature, duplicates summed, without building matrices."""
+    if scipy.sparse.issparse(values):
+        coo = values if values.format == "coo" else values.tocoo()
+        columns, data = coo.col, np.asarray(coo.data, dtype=np.float32)
+        if len(np.unique(columns)) != len(columns):
+            columns, positions = np.unique(columns, return_inverse=True)
+            data = np.bincount(positions, weights=data).astype(np.float32)
+        # Counts are damped like sublinear TF; a dense embedding is used as it is.
+        return columns, np.log1p(np.maximum(data, 0.0))
+    dense = np.asarray(values, dtype=np.float32).ravel()
+    return np.arange(dense.size), dense
+
+
 def sentence_vector(message: Message, weights: dict[str, float], sizes: dict[str, int]) -> scipy.sparse.csr_matrix:
-    """One sparse row: each featurizer's sentence features, damped, unit length, weighted, in config order."""
+    """One sparse row: each featurizer's sentence features, damped, unit length, weighted, in config order.
+
+    Built from index and value arrays in one step: the scipy matrices a block
+    at a time cost ~1.5 ms per message, more than the classifier itself.
+    """
     by_origin = {
         feature.origin: feature.features
         for feature in message.features
         if feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE and feature.origin in weights
     }
-    blocks = []
+    all_columns, all_values, offset = [], [], 0
     for origin, weight in weights.items():
         values = by_origin.get(origin)
-        if values is None:
-            blocks.append(scipy.sparse.csr_matrix((1, sizes[origin]), dtype=np.float32))
-            continue
-        block = scipy.sparse.csr_matrix(values, dtype=np.float32)
-        if scipy.sparse.issparse(values):
-            block.data = np.log1p(np.maximum(block.data, 0.0))
-        norm = np.sqrt(block.multiply(block).sum())
-        blocks.append(block * (weight / norm) if norm else block)
-    return scipy.sparse.hstack(blocks, format="csr")
+        if values is not None:
+            columns, data = _block_entries(values)
+            norm = float(np.sqrt(np.dot(data, data)))
+            all_columns.append(columns + offset)
+            all_values.append(data * (weight / norm) if norm else data)
+        offset += sizes[origin]
+    columns = np.concatenate(all_columns) if all_columns else np.zeros(0, dtype=np.int64)
+    data = np.concatenate(all_values) if all_values else np.zeros(0, dtype=np.float32)
+    keep = data != 0
+    return scipy.sparse.csr_matrix(
+        (data[keep].astype(np.float32), columns[keep], np.array([0, int(keep.sum())])), shape=(1, offset)
+    )
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)

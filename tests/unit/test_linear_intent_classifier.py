@@ -35,6 +35,18 @@ def test_each_featurizer_block_is_damped_scaled_to_unit_length_and_weighted() ->
     assert np.allclose(embedding, [1.2, 1.6])  # (0.6, 0.8) * weight 2
 
 
+@pytest.mark.parametrize("sparse_format", ["coo", "csr"])
+def test_a_repeated_column_is_summed_before_damping(sparse_format: str) -> None:
+    """A COO feature may list a column twice; it counts once with the summed value, as scipy would add it."""
+    repeated = scipy.sparse.coo_matrix(([1.0, 2.0, 3.0], ([0, 0, 0], [2, 0, 2])), shape=(1, 3)).asformat(sparse_format)
+    result = Message(data={TEXT: "x"})
+    result.add_features(Features(repeated, FEATURE_TYPE_SENTENCE, TEXT, "counts"))
+    row = sentence_vector(result, WEIGHTS, SIZES).toarray().ravel()
+    expected = np.log1p([2.0, 0.0, 4.0])
+    assert np.allclose(row[:3], expected / np.linalg.norm(expected))
+    assert not row[3:].any()
+
+
 def test_a_missing_featurizer_block_is_zeros_of_the_trained_width() -> None:
     bare = Message(data={TEXT: "x"})
     assert sentence_vector(bare, WEIGHTS, SIZES).shape == (1, 5)
