@@ -34,6 +34,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
+from microneedling_nlp.code_fingerprint import CodeFingerprinted
+
 logger = logging.getLogger(__name__)
 MODEL_FILE = "linear_intent_classifier.npz"
 
@@ -81,7 +83,7 @@ def sentence_vector(message: Message, weights: dict[str, float], sizes: dict[str
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class LinearIntentClassifier(GraphComponent, IntentClassifier):
+class LinearIntentClassifier(CodeFingerprinted, GraphComponent, IntentClassifier):
     """Predicts the intent and a full ranking with calibrated-ish softmax probabilities."""
 
     @staticmethod

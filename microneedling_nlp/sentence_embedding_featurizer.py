@@ -22,6 +22,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from microneedling_nlp.code_fingerprint import CodeFingerprinted
 from microneedling_nlp.quantized_layers import OnnxTransformerLayers, build_float_graph, quantize_int8
 from microneedling_nlp.sentence_encoder import MiniLMWeights, SentenceEncoder
 
@@ -29,7 +30,7 @@ LAYERS_FILE = "minilm_layers_int8.onnx"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
-class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
+class SentenceEmbeddingFeaturizer(CodeFingerprinted, DenseFeaturizer, GraphComponent):
     """Adds a 384-dimensional all-MiniLM-L6-v2 embedding of the text to each message."""
 
     def __init__(

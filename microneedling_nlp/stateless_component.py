@@ -8,8 +8,10 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 
+from microneedling_nlp.code_fingerprint import CodeFingerprinted
 
-class StatelessComponent(GraphComponent):
+
+class StatelessComponent(CodeFingerprinted, GraphComponent):
     """Created without configuration or storage; its behaviour is a pure function of the message."""
 
     @classmethod
