@@ -18,6 +18,9 @@ serves ``keys()`` and the full history. What changes:
   That is exact while this server is the only writer, which a SQLite file
   behind Rasa's in-memory lock store already requires. A conversation it has
   not seen since start falls back to Rasa's count.
+- Events are rebuilt with their classes looked up once per event name; Rasa's
+  ``from_dict`` walks every ``Event`` subclass for every stored event (~0.6 ms
+  a message in the profile).
 - WAL journal and ``synchronous=NORMAL``: a commit no longer waits for the
   disk. A crash of the process loses nothing; a power cut can lose the last
   messages, which for an FAQ conversation is an acceptable trade.
@@ -25,6 +28,7 @@ serves ``keys()`` and the full history. What changes:
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections import OrderedDict
@@ -33,7 +37,7 @@ from typing import Any
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.engine import make_url
@@ -46,6 +50,24 @@ _EVENTS_SINCE = "SELECT data FROM events WHERE sender_id = ? AND timestamp >= ? 
 _INSERT = (
     "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) VALUES (?, ?, ?, ?, ?, ?)"
 )
+
+
+@functools.cache
+def _event_class(type_name: str) -> type[Event] | None:
+    """Rasa's lookup (``Event.resolve_by_type``), done once per name: an unknown name still raises ``ValueError``."""
+    return Event.resolve_by_type(type_name)
+
+
+def _events(rows: list[tuple[str]]) -> list[Event]:
+    """What ``rasa.shared.core.events.deserialise_events`` makes of the stored JSON, without its per-event search."""
+    events = []
+    for (data,) in rows:
+        parameters = json.loads(data)
+        event_class = _event_class(parameters["event"]) if "event" in parameters else None
+        event = event_class._from_parameters(parameters) if event_class is not None else None
+        if event is not None:  # Rasa skips rows without a type and the retired "topic" events too
+            events.append(event)
+    return events
 
 
 class NotSQLiteError(ValueError):
@@ -93,7 +115,7 @@ class SQLiteTrackerStore(SQLTrackerStore):
             self._remember(sender_id, len(rows))
         if not rows or not self.domain:
             return None
-        return DialogueStateTracker.from_dict(sender_id, [json.loads(data) for (data,) in rows], self.domain.slots)
+        return DialogueStateTracker.from_events(sender_id, _events(rows), self.domain.slots)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Insert the tracker's events that are not in the database yet, in one transaction."""

@@ -3,16 +3,20 @@ the sequential graph runner returns exactly what Rasa's dask runner returns."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import ClassVar
 
+import aiohttp
 import jsonschema
 import pytest
 import rasa.core.processor
+from aiohttp import web
 from rasa.core.actions.action import RemoteAction
 from rasa.engine.exceptions import GraphComponentException, GraphRunError
 from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.utils.endpoints import EndpointConfig
 
 from service import rasa_speedups
 
@@ -44,16 +48,20 @@ def test_an_invalid_reply_raises_the_error_rasa_raises(result: dict) -> None:
         rasa_speedups.validate_action_result(None, result)
 
 
-def test_apply_installs_the_cached_validator() -> None:
-    original = RemoteAction._validate_action_result
-    try:
-        rasa_speedups.apply()
-        action = RemoteAction("action_answer_faq", None)
-        assert action._validate_action_result(GOOD) is True
-        with pytest.raises(jsonschema.ValidationError):
-            action._validate_action_result(BAD[0])
-    finally:
-        RemoteAction._validate_action_result = original
+@pytest.fixture
+def applied():
+    """rasa_speedups.apply() for one test, then Rasa as it was."""
+    originals = (RemoteAction._validate_action_result, rasa.core.processor.DaskGraphRunner, EndpointConfig.session)
+    rasa_speedups.apply()
+    yield
+    RemoteAction._validate_action_result, rasa.core.processor.DaskGraphRunner, EndpointConfig.session = originals
+
+
+def test_apply_installs_the_cached_validator(applied) -> None:
+    action = RemoteAction("action_answer_faq", None)
+    assert action._validate_action_result(GOOD) is True
+    with pytest.raises(jsonschema.ValidationError):
+        action._validate_action_result(BAD[0])
 
 
 class _Double(GraphComponent):
@@ -133,10 +141,65 @@ def test_an_input_named_like_a_node_is_refused(tmp_path) -> None:
         _runner(rasa_speedups.SequentialGraphRunner, tmp_path).run({"__number__": "a"})
 
 
-def test_apply_makes_the_message_processor_load_models_with_the_sequential_runner() -> None:
-    original = rasa.core.processor.DaskGraphRunner
+def test_apply_makes_the_message_processor_load_models_with_the_sequential_runner(applied) -> None:
+    assert rasa.core.processor.DaskGraphRunner is rasa_speedups.SequentialGraphRunner
+
+
+def test_apply_makes_endpoints_share_one_session(applied) -> None:
+    assert EndpointConfig.session is rasa_speedups.shared_session
+
+
+async def _client_ports_seen(endpoint: EndpointConfig, calls: int, close: bool) -> tuple[list[dict], set[int]]:
+    """A local HTTP server answering JSON; returns the replies and the client ports it saw."""
+    ports: set[int] = set()
+
+    async def answer(request: web.Request) -> web.Response:
+        ports.add(request.transport.get_extra_info("peername")[1])
+        return web.json_response({"events": [], "seen": request.headers.get("X-Clinic")})
+
+    app = web.Application()
+    app.router.add_post("/webhook", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    endpoint.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/webhook"
     try:
-        rasa_speedups.apply()
-        assert rasa.core.processor.DaskGraphRunner is rasa_speedups.SequentialGraphRunner
+        replies = [await endpoint.request(json={"n": n}) for n in range(calls)]
+        if close:  # the kept session; Rasa's own closed each of its sessions itself
+            async with endpoint.session() as session:
+                await session.close()
     finally:
-        rasa.core.processor.DaskGraphRunner = original
+        await runner.cleanup()
+    return replies, ports
+
+
+def test_rasa_opens_a_connection_per_action_call_and_the_shared_session_keeps_one() -> None:
+    rasas = asyncio.run(_client_ports_seen(EndpointConfig(headers={"X-Clinic": "riverside"}), 3, close=False))
+    original = EndpointConfig.session
+    try:
+        EndpointConfig.session = rasa_speedups.shared_session
+        ours = asyncio.run(_client_ports_seen(EndpointConfig(headers={"X-Clinic": "riverside"}), 3, close=True))
+    finally:
+        EndpointConfig.session = original
+
+    assert len(rasas[1]) == 3  # a new TCP connection per call
+    assert len(ours[1]) == 1  # one kept-alive connection
+    assert ours[0] == rasas[0] == [{"events": [], "seen": "riverside"}] * 3  # same headers, same replies
+
+
+def test_the_shared_session_is_per_event_loop_and_replaced_once_closed() -> None:
+    endpoint = EndpointConfig("http://127.0.0.1:9")
+
+    async def session_of() -> aiohttp.ClientSession:
+        async with rasa_speedups.shared_session(endpoint) as first:
+            pass
+        async with rasa_speedups.shared_session(endpoint) as second:
+            assert second is first and not first.closed
+        await first.close()
+        async with rasa_speedups.shared_session(endpoint) as third:
+            assert third is not first
+        await third.close()
+        return third
+
+    assert asyncio.run(session_of()) is not asyncio.run(session_of())

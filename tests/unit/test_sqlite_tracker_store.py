@@ -93,6 +93,20 @@ def test_same_rows_and_same_trackers_as_rasas_sql_store(tmp_path: Path) -> None:
     assert sorted(run(ours.keys())) == ["visitor-1", "visitor-2"]
 
 
+def test_stored_rows_rasa_skips_are_skipped(tmp_path: Path) -> None:
+    ours = SQLiteTrackerStore(DOMAIN, host=f"sqlite:///{tmp_path / 'ours.db'}")
+    run(play(ours, "visitor", CONVERSATION[:2]))
+    with sqlite3.connect(tmp_path / "ours.db") as connection:
+        connection.execute(
+            "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, ?, ?, ?)",
+            ("visitor", "topic", 1001.5, '{"event": "topic", "timestamp": 1001.5, "topic": "old"}'),
+        )
+    rasas = SQLTrackerStore(DOMAIN, host=f"sqlite:///{tmp_path / 'ours.db'}")
+
+    assert serialised(run(ours.retrieve("visitor"))) == serialised(run(rasas.retrieve("visitor")))
+    assert len(serialised(run(ours.retrieve("visitor")))) == 2 + 5  # from session_started on; the topic row skipped
+
+
 def test_a_restarted_server_continues_a_conversation_without_duplicates(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'trackers.db'}"
     run(play(SQLiteTrackerStore(DOMAIN, host=url), "visitor", CONVERSATION[:2]))
