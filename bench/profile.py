@@ -58,7 +58,7 @@ RASA_STAGES: tuple[tuple[str, str], ...] = (
     ("responses (NLG)", "rasa/core/nlg/"),
     ("action call: tracker + domain serialised for the action server", "_action_call_format"),
     ("action call: HTTP to the action server (aiohttp)", "rasa/utils/endpoints.py"),
-    ("action call: response schema check (jsonschema)", "_validate_action_result"),
+    ("action call: response schema check (jsonschema)", "validate_action_result ("),
 )
 ACTION_STAGES: tuple[tuple[str, str], ...] = (
     ("HTTP server (Sanic)", "sanic/"),
