@@ -203,3 +203,40 @@ def test_the_shared_session_is_per_event_loop_and_replaced_once_closed() -> None
         return third
 
     assert asyncio.run(session_of()) is not asyncio.run(session_of())
+
+
+def test_a_restarted_action_server_is_reached_again_on_a_new_connection() -> None:
+    """The kept connection dies with the old server; the next call must not fail on it."""
+
+    async def start(port: int) -> tuple[web.AppRunner, int]:
+        async def answer(request: web.Request) -> web.Response:
+            return web.json_response({"events": []})
+
+        app = web.Application()
+        app.router.add_post("/webhook", answer)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", port)
+        await site.start()
+        return runner, site._server.sockets[0].getsockname()[1]
+
+    async def call_across_a_restart() -> list:
+        runner, port = await start(0)
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        replies = [await endpoint.request(json={})]
+        await runner.cleanup()
+        runner, _ = await start(port)
+        try:
+            replies.append(await endpoint.request(json={}))
+        finally:
+            await runner.cleanup()
+            async with endpoint.session() as session:
+                await session.close()
+        return replies
+
+    original = EndpointConfig.session
+    try:
+        EndpointConfig.session = rasa_speedups.shared_session
+        assert asyncio.run(call_across_a_restart()) == [{"events": []}, {"events": []}]
+    finally:
+        EndpointConfig.session = original
