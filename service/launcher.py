@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from service.retention import BadRetentionError, retention_seconds
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "microneedling-faq.tar.gz"
 TOKEN_FILE = PROJECT_ROOT / "var" / "rasa_auth_token"
@@ -45,6 +47,9 @@ DEFAULT_ENVIRONMENT = {
     "TRACKER_STORE_PORT": "6379",
     "TRACKER_STORE_DB": "0",
     "TRACKER_STORE_PASSWORD": "",
+    # An FAQ conversation is needed while it lasts; its messages may describe
+    # someone's health. The default store deletes conversations idle this long.
+    "TRACKER_RETENTION_DAYS": "30",
     # Messaging channels (credentials.yml). Rasa refuses an unset ${VAR}, so every
     # one has a default; an empty token leaves that channel disabled (503).
     "TELEGRAM_BOT_TOKEN": "",
@@ -59,17 +64,22 @@ DEFAULT_ENVIRONMENT = {
 }
 
 
+class StartupError(RuntimeError):
+    """A server exited, did not answer in time, or a setting is unusable; the message says which and why."""
+
+
 def server_environment(overrides: dict[str, str] | None, action_url: str) -> dict[str, str]:
-    """Process environment for both servers: defaults < os.environ < overrides."""
+    """Process environment for both servers: defaults < os.environ < overrides, checked before any server starts."""
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)
     env = {**DEFAULT_ENVIRONMENT, **os.environ, **(overrides or {})}
     env["ACTION_SERVER_URL"] = f"{action_url}/webhook"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    if env["TRACKER_STORE_TYPE"] == SQLITE_TRACKER_STORE:
+        try:
+            retention_seconds(env["TRACKER_RETENTION_DAYS"])
+        except BadRetentionError as error:
+            raise StartupError(str(error)) from None
     return env
-
-
-class StartupError(RuntimeError):
-    """A server exited or did not answer in time; the message says which and why."""
 
 
 @dataclass
@@ -222,9 +232,12 @@ def stop(process: subprocess.Popen) -> None:
 def run_shell(model: Path, action_port: int) -> int:
     """Start the action server, then ``rasa shell`` in the foreground."""
     action_url = f"http://127.0.0.1:{action_port}"
-    env = server_environment(None, action_url)
-    actions = subprocess.Popen([sys.executable, "-m", "actions", "--port", str(action_port)], cwd=PROJECT_ROOT, env=env)
+    actions = None
     try:
+        env = server_environment(None, action_url)
+        actions = subprocess.Popen(
+            [sys.executable, "-m", "actions", "--port", str(action_port)], cwd=PROJECT_ROOT, env=env
+        )
         wait_until_ready(f"{action_url}/health", actions, "action server", READY_TIMEOUT_S)
         shell = [sys.executable, "-m", "rasa", "shell", "--model", str(model)]
         shell += ["--endpoints", str(PROJECT_ROOT / "endpoints.yml")]
@@ -235,7 +248,8 @@ def run_shell(model: Path, action_port: int) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        stop(actions)
+        if actions is not None:
+            stop(actions)
 
 
 def channel_state(stack: Stack, channel: str) -> str:

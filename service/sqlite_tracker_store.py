@@ -24,13 +24,21 @@ serves ``keys()`` and the full history. What changes:
 - WAL journal and ``synchronous=NORMAL``: a commit no longer waits for the
   disk. A crash of the process loses nothing; a power cut can lose the last
   messages, which for an FAQ conversation is an acceptable trade.
+
+It also deletes conversations nobody has written to for ``retention_days``
+(endpoints.yml, from ``TRACKER_RETENTION_DAYS``): an FAQ assistant needs a
+conversation's history only while the conversation lasts, and the messages
+may describe someone's health. The check runs at start and then hourly, in
+batches so no single write holds the database for long.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
 import sqlite3
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -42,11 +50,19 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.engine import make_url
 
+from service.retention import SECONDS_PER_DAY, retention_seconds
+
+logger = logging.getLogger(__name__)
+
 REMEMBERED_CONVERSATIONS = 10_000  # stored-event counts kept in memory (a few hundred kB)
+RETENTION_CHECK_INTERVAL_S = 3600.0
+PURGE_BATCH = 200  # conversations deleted per transaction
 
 _LATEST_SESSION_START = "SELECT MAX(timestamp) FROM events WHERE sender_id = ? AND type_name = ?"
 _ALL_EVENTS = "SELECT data FROM events WHERE sender_id = ? ORDER BY id"
 _EVENTS_SINCE = "SELECT data FROM events WHERE sender_id = ? AND timestamp >= ? ORDER BY id"
+_EXPIRED_SENDERS = "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < ? LIMIT ?"
+_DELETE_CONVERSATION = "DELETE FROM events WHERE sender_id = ?"
 _INSERT = (
     "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) VALUES (?, ?, ?, ?, ?, ?)"
 )
@@ -82,8 +98,10 @@ class SQLiteTrackerStore(SQLTrackerStore):
         domain: Domain | None = None,
         host: str | None = None,
         event_broker: EventBroker | None = None,
+        retention_days: Any = 0,
         **kwargs: Any,
     ) -> None:
+        retention_s = retention_seconds(retention_days)
         url = make_url(host or "sqlite:///rasa.db")
         if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
             raise NotSQLiteError(
@@ -96,6 +114,9 @@ class SQLiteTrackerStore(SQLTrackerStore):
         self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.execute("PRAGMA synchronous=NORMAL")
         self._stored_counts: OrderedDict[str, int] = OrderedDict()
+        self._retention_s = retention_s
+        self._last_retention_check = time.monotonic()
+        self.delete_expired_conversations()
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         """The conversation since its latest session start (or all of it), as Rasa's query selects it."""
@@ -143,6 +164,28 @@ class SQLiteTrackerStore(SQLTrackerStore):
                 self._connection.execute("BEGIN")
                 self._connection.executemany(_INSERT, rows)
         self._remember(tracker.sender_id, stored + len(rows))
+        if time.monotonic() - self._last_retention_check >= RETENTION_CHECK_INTERVAL_S:
+            self._last_retention_check = time.monotonic()
+            self.delete_expired_conversations()
+
+    def delete_expired_conversations(self, now: float | None = None) -> int:
+        """Delete every conversation whose newest event is older than the retention period; returns how many."""
+        if not self._retention_s:
+            return 0
+        cutoff = (time.time() if now is None else now) - self._retention_s
+        deleted = 0
+        while senders := [row[0] for row in self._connection.execute(_EXPIRED_SENDERS, (cutoff, PURGE_BATCH))]:
+            with self._connection:
+                self._connection.execute("BEGIN")
+                self._connection.executemany(_DELETE_CONVERSATION, [(sender,) for sender in senders])
+            for sender in senders:
+                self._stored_counts.pop(sender, None)
+            deleted += len(senders)
+        if deleted:
+            logger.info(
+                "Deleted %d conversations idle for more than %g days.", deleted, self._retention_s / SECONDS_PER_DAY
+            )
+        return deleted
 
     def _remember(self, sender_id: str, stored_events: int) -> None:
         self._stored_counts[sender_id] = stored_events

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,9 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionSt
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from service import launcher, sqlite_tracker_store
 from service.launcher import PROJECT_ROOT, SQLITE_TRACKER_STORE
+from service.retention import BadRetentionError
 from service.sqlite_tracker_store import NotSQLiteError, SQLiteTrackerStore
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
@@ -168,3 +171,77 @@ def test_endpoints_yml_type_loads_this_store_not_rasas_in_memory_fallback(tmp_pa
         url=f"sqlite:///{tmp_path / 'trackers.db'}", type=SQLITE_TRACKER_STORE, port="6379", db="0", password=""
     )
     assert isinstance(create_tracker_store(config, DOMAIN), SQLiteTrackerStore)
+
+
+DAY = 86_400.0
+
+
+def recent_conversation(start: float) -> list[list[Event]]:
+    return [session_start(start), user_turn("how much does it cost", "ask_cost", start + 1)]
+
+
+def senders(database: Path) -> set[str]:
+    return {row[0] for row in rows(database)}
+
+
+def test_conversations_idle_longer_than_the_retention_are_deleted_at_start(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'trackers.db'}"
+    keeper = SQLiteTrackerStore(DOMAIN, host=url)
+    now = time.time()
+    run(play(keeper, "left-40-days-ago", recent_conversation(now - 40 * DAY)))
+    # began 40 days ago but wrote yesterday: idle for one day only
+    run(play(keeper, "came-back-yesterday", [*recent_conversation(now - 40 * DAY), session_start(now - DAY)]))
+    run(play(keeper, "today", recent_conversation(now - 60)))
+
+    SQLiteTrackerStore(DOMAIN, host=url, retention_days="30")
+
+    assert senders(tmp_path / "trackers.db") == {"came-back-yesterday", "today"}
+
+
+def test_retention_zero_keeps_everything(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'trackers.db'}"
+    run(play(SQLiteTrackerStore(DOMAIN, host=url), "visitor", recent_conversation(1000.0)))
+    SQLiteTrackerStore(DOMAIN, host=url, retention_days="0")
+    assert senders(tmp_path / "trackers.db") == {"visitor"}
+
+
+def test_expired_conversations_go_in_batches_and_a_returning_visitor_starts_afresh(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(sqlite_tracker_store, "PURGE_BATCH", 2)
+    store = SQLiteTrackerStore(DOMAIN, host=f"sqlite:///{tmp_path / 'trackers.db'}", retention_days=1)
+    for index in range(5):
+        run(play(store, f"old-{index}", recent_conversation(1000.0)))
+
+    assert store.delete_expired_conversations() == 5
+    assert senders(tmp_path / "trackers.db") == set()
+    assert run(store.retrieve("old-0")) is None
+    run(play(store, "old-0", recent_conversation(time.time())))
+    assert len(rows(tmp_path / "trackers.db")) == 3 + 5
+
+
+def test_a_running_server_checks_the_retention_hourly_on_save(tmp_path: Path, monkeypatch) -> None:
+    store = SQLiteTrackerStore(DOMAIN, host=f"sqlite:///{tmp_path / 'trackers.db'}", retention_days="30")
+    run(play(store, "old", recent_conversation(time.time() - 40 * DAY)))
+    run(play(store, "new", recent_conversation(time.time())))
+    assert senders(tmp_path / "trackers.db") == {"old", "new"}  # less than an hour since the last check
+
+    monkeypatch.setattr(sqlite_tracker_store, "RETENTION_CHECK_INTERVAL_S", 0.0)
+    run(play(store, "new", [user_turn("thanks", "thank", time.time())]))
+
+    assert senders(tmp_path / "trackers.db") == {"new"}
+
+
+@pytest.mark.parametrize("value", ["thirty", "-1", "nan", "inf", None])
+def test_a_bad_retention_refuses_to_start_naming_the_setting(tmp_path: Path, value) -> None:
+    with pytest.raises(BadRetentionError, match="TRACKER_RETENTION_DAYS"):
+        SQLiteTrackerStore(DOMAIN, host=f"sqlite:///{tmp_path / 'trackers.db'}", retention_days=value)
+
+
+def test_the_launcher_refuses_a_bad_retention_before_starting_any_server(monkeypatch) -> None:
+    spawned = []
+    monkeypatch.setattr(launcher.subprocess, "Popen", lambda *args, **kwargs: spawned.append(args))
+    with (
+        pytest.raises(launcher.StartupError, match=r"TRACKER_RETENTION_DAYS .* got 'thirty'"),
+        launcher.running_stack(env={"TRACKER_RETENTION_DAYS": "thirty"}),
+    ):
+        pass
+    assert spawned == []
