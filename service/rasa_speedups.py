@@ -75,19 +75,19 @@ class SequentialGraphRunner(DaskGraphRunner):
     maps each target to its output.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._orders: dict[tuple[str, ...], list[str]] = {}
+
     def run(self, inputs: dict[str, Any] | None = None, targets: list[str] | None = None) -> dict[str, Any]:
         run_targets = tuple(targets if targets else self._graph_schema.target_names)
-        results: dict[str, Any] = {}
-        for name, value in (inputs or {}).items():
-            if isinstance(value, str) and value in self._graph_schema.nodes:
-                raise GraphRunError(
-                    f"Input value '{value}' clashes with a node name. Make sure that none of the input names "
-                    f"passed to the `run` method are the same as node names in the graph schema."
-                )
-            results[name] = (name, value)
+        order = self._execution_order(run_targets)
+        # Rasa's own step: refuses an input named like a needed node, adds (name, value) for each input.
+        results: dict[str, Any] = dict.fromkeys(order)
+        self._add_inputs_to_graph(inputs, results)
         nodes = self._graph_schema.nodes
         try:
-            for node_name in self._execution_order(run_targets):
+            for node_name in order:
                 needed = (results[dependency] for dependency in nodes[node_name].needs.values())
                 results[node_name] = self._instantiated_nodes[node_name](*needed)
         except RuntimeError as error:
@@ -96,8 +96,7 @@ class SequentialGraphRunner(DaskGraphRunner):
 
     def _execution_order(self, targets: tuple[str, ...]) -> list[str]:
         """The nodes the targets need, each after everything it needs (cached per set of targets)."""
-        cache: dict[tuple[str, ...], list[str]] = self.__dict__.setdefault("_orders", {})
-        if targets not in cache:
+        if targets not in self._orders:
             nodes = self._graph_schema.nodes
             order: list[str] = []
 
@@ -110,8 +109,8 @@ class SequentialGraphRunner(DaskGraphRunner):
 
             for target in targets:
                 visit(target)
-            cache[targets] = order
-        return cache[targets]
+            self._orders[targets] = order
+        return self._orders[targets]
 
 
 class _KeptSession:
