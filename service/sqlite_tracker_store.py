@@ -160,24 +160,20 @@ class SQLiteTrackerStore(SQLTrackerStore):
                 )
             )
         if rows:
-            with self._connection:  # one transaction: all of this turn's events or none
-                self._connection.execute("BEGIN")
-                self._connection.executemany(_INSERT, rows)
+            self._in_one_transaction(_INSERT, rows)  # all of this turn's events or none
         self._remember(tracker.sender_id, stored + len(rows))
         if time.monotonic() - self._last_retention_check >= RETENTION_CHECK_INTERVAL_S:
             self._last_retention_check = time.monotonic()
             self.delete_expired_conversations()
 
-    def delete_expired_conversations(self, now: float | None = None) -> int:
+    def delete_expired_conversations(self) -> int:
         """Delete every conversation whose newest event is older than the retention period; returns how many."""
         if not self._retention_s:
             return 0
-        cutoff = (time.time() if now is None else now) - self._retention_s
+        cutoff = time.time() - self._retention_s
         deleted = 0
         while senders := [row[0] for row in self._connection.execute(_EXPIRED_SENDERS, (cutoff, PURGE_BATCH))]:
-            with self._connection:
-                self._connection.execute("BEGIN")
-                self._connection.executemany(_DELETE_CONVERSATION, [(sender,) for sender in senders])
+            self._in_one_transaction(_DELETE_CONVERSATION, [(sender,) for sender in senders])
             for sender in senders:
                 self._stored_counts.pop(sender, None)
             deleted += len(senders)
@@ -186,6 +182,12 @@ class SQLiteTrackerStore(SQLTrackerStore):
                 "Deleted %d conversations idle for more than %g days.", deleted, self._retention_s / SECONDS_PER_DAY
             )
         return deleted
+
+    def _in_one_transaction(self, statement: str, rows: list[tuple]) -> None:
+        """``statement`` for every row, committed together or not at all (the connection autocommits otherwise)."""
+        with self._connection:
+            self._connection.execute("BEGIN")
+            self._connection.executemany(statement, rows)
 
     def _remember(self, sender_id: str, stored_events: int) -> None:
         self._stored_counts[sender_id] = stored_events
