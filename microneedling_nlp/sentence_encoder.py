@@ -184,7 +184,7 @@ class SentenceEncoder:
             tensors["embeddings.position_embeddings.weight"] + (tensors["embeddings.token_type_embeddings.weight"][0])
         )
         self._embedding_norm = (tensors["embeddings.LayerNorm.weight"], tensors["embeddings.LayerNorm.bias"])
-        self._layers = layers or NumpyTransformerLayers(tensors, weights.config)
+        self._layers = NumpyTransformerLayers(tensors, weights.config) if layers is None else layers
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Embeddings of ``texts`` in order, shape (len(texts), dimension).
