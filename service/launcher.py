@@ -36,8 +36,9 @@ DEFAULT_ENVIRONMENT = {
     "RASA_TELEMETRY_ENABLED": "false",
     "TF_CPP_MIN_LOG_LEVEL": "2",
     "SANIC_HOST": "127.0.0.1",
-    # One BLAS thread: OpenBLAS's threads fought over 2 cores for the sentence
-    # encoder's small matrices (22.9 -> 9.6 ms per message; README, Performance).
+    # One BLAS thread: OpenBLAS's threads fought over 2 cores for small matrix
+    # products (the NumPy encoder's: 22.9 -> 9.6 ms per message; README,
+    # Performance). The served encoder is ONNX Runtime, pinned to one thread itself.
     "OPENBLAS_NUM_THREADS": "1",
     "OMP_NUM_THREADS": "1",
     # Rasa's SQL schema in a SQLite file, read and written without SQLAlchemy's
