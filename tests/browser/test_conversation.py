@@ -80,25 +80,43 @@ def test_launcher_opens_and_closes_the_panel(stack, page: Page, snap) -> None:
 
 
 def test_typing_indicator_while_waiting(stack, page: Page, snap) -> None:
+    """While a reply is outstanding the widget shows the indicator and blocks a second send.
+
+    The webhook request is held, not delayed: a sync route handler that sleeps
+    blocks this test's thread too, so the reply could land before the checks
+    run. Holding the route until the checks are done removes that race.
+    """
     page.goto(stack.widget_demo_url)
     chat = ChatWidget(page)
     chat.open_and_wait_for_greeting()
 
-    def slow(route: Route) -> None:
-        reply = route.fetch()
-        time.sleep(1.5)
-        route.fulfill(response=reply)
+    held: list[Route] = []
 
-    page.route("**/webhooks/rest/webhook", slow)
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    page.route("**/webhooks/rest/webhook", hold)
     chat.input.fill("How much does it cost?")
     chat.input.press("Enter")
     expect(chat.typing).to_be_visible()
     expect(chat.typing).to_have_attribute("aria-label", "The assistant is typing")
     expect(chat.send_button).to_be_disabled()
     snap(page, "typing")
+    _wait_for_held_request(page, held)
+    expect(chat.typing).to_be_visible()  # still waiting: nothing has been answered yet
+    held[0].continue_()
+    page.unroute("**/webhooks/rest/webhook")
     chat.wait_until_idle()
     expect(chat.bot_bubbles().filter(has_text="per session")).not_to_have_count(0)
     expect(chat.send_button).to_be_enabled()
+
+
+def _wait_for_held_request(page: Page, held: list[Route], timeout_s: float = 30.0) -> None:
+    """Let Playwright dispatch the route handler; route callbacks only run inside Playwright calls."""
+    deadline = time.monotonic() + timeout_s
+    while not held:
+        assert time.monotonic() < deadline, "the widget never sent its webhook request"
+        page.wait_for_timeout(20)
 
 
 def test_new_tab_continues_the_same_conversation(stack, context, page: Page, snap) -> None:
