@@ -115,7 +115,7 @@ def init_bot(project_dir: Path, model: Path) -> BotSpec:
     rasa_command = [
         PYTHON, "-m", "rasa", "run", "--model", str(model), "--port", str(rasa_port), "--interface", "127.0.0.1",
         "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
-        "--enable-api", "--auth-token", secrets.token_urlsafe(16),
+        "--enable-api", f"--auth-token={secrets.token_urlsafe(16)}",
     ]  # fmt: skip
     return BotSpec(
         name="rasa-init",

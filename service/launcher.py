@@ -141,7 +141,8 @@ def rasa_command(model: Path, port: int, token: str, cors: str | None) -> list[s
         "--credentials", str(PROJECT_ROOT / "credentials.yml"),
         "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
         "--enable-api",
-        "--auth-token", token,
+        # One token: argparse would read a token that starts with "-" as an option.
+        f"--auth-token={token}",
     ]  # fmt: skip
     if cors:
         command += ["--cors", *cors.split()]
