@@ -18,7 +18,8 @@ Both come from profiling the Rasa server (see the README's Performance section):
    TCP connection to the action server, and closed both afterwards (~1 ms of
    CPU per message in aiohttp's connection set-up, plus the action server's
    side). ``shared_session`` keeps one session per endpoint and event loop,
-   so calls reuse a kept-alive connection.
+   so calls reuse a kept-alive connection. Rasa's shutdown hook then closes
+   those sessions too, as Rasa closed each of its own after every call.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 
 import aiohttp
 import rasa.core.processor
+import rasa.core.run
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
@@ -41,6 +43,12 @@ from rasa.utils.endpoints import EndpointConfig
 # The client lets an idle connection go after 3 s, before the action server's
 # (Sanic's 5 s keep-alive) closes it: a call never lands on a closing socket.
 KEEP_ALIVE_S = 3.0
+
+# Every session shared_session opened, with its loop, so shutdown can close them.
+_KEPT_SESSIONS: list[tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession]] = []
+
+# Rasa's own shutdown hook, kept before apply() replaces it so applying twice cannot wrap it twice.
+_RASA_CLOSE_RESOURCES = rasa.core.run.close_resources
 
 _ERROR_HINT = (
     ". Failed to validate Action server response from API, make sure your response from the Action endpoint "
@@ -144,7 +152,31 @@ def shared_session(self: EndpointConfig) -> _KeptSession:
         )
         kept = (loop, session)
         self.__dict__["_kept_session"] = kept
+        _KEPT_SESSIONS[:] = [(owner, open_) for owner, open_ in _KEPT_SESSIONS if not open_.closed]
+        _KEPT_SESSIONS.append(kept)
     return _KeptSession(kept[1])
+
+
+async def close_kept_sessions() -> int:
+    """Close the kept sessions of the running loop; how many were still open.
+
+    Without this the server's last kept connection is left for the garbage
+    collector, which warns about an unclosed client session at exit.
+    """
+    loop = asyncio.get_running_loop()
+    still_open = [session for owner, session in _KEPT_SESSIONS if owner is loop and not session.closed]
+    for session in still_open:
+        await session.close()
+    _KEPT_SESSIONS[:] = [(owner, session) for owner, session in _KEPT_SESSIONS if not session.closed]
+    return len(still_open)
+
+
+async def close_resources_and_kept_sessions(app: Any, loop: asyncio.AbstractEventLoop) -> None:
+    """Rasa's ``after_server_stop`` hook (event broker, lock store), then the kept sessions."""
+    try:
+        await _RASA_CLOSE_RESOURCES(app, loop)
+    finally:
+        await close_kept_sessions()
 
 
 def apply() -> None:
@@ -152,3 +184,4 @@ def apply() -> None:
     RemoteAction._validate_action_result = validate_action_result
     rasa.core.processor.DaskGraphRunner = SequentialGraphRunner
     EndpointConfig.session = shared_session
+    rasa.core.run.close_resources = close_resources_and_kept_sessions

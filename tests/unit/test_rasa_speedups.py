@@ -1,15 +1,18 @@
 """Rasa start-up fixes: the cached action-reply validator accepts and refuses exactly what Rasa's own check does;
-the sequential graph runner returns exactly what Rasa's dask runner returns."""
+the sequential graph runner returns exactly what Rasa's dask runner returns; the kept action-server sessions are
+shared per loop and closed at shutdown."""
 
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from typing import ClassVar
 
 import aiohttp
 import jsonschema
 import pytest
 import rasa.core.processor
+import rasa.core.run
 from aiohttp import web
 from rasa.core.actions.action import RemoteAction
 from rasa.engine.exceptions import GraphComponentException, GraphRunError
@@ -51,10 +54,20 @@ def test_an_invalid_reply_raises_the_error_rasa_raises(result: dict) -> None:
 @pytest.fixture
 def applied():
     """rasa_speedups.apply() for one test, then Rasa as it was."""
-    originals = (RemoteAction._validate_action_result, rasa.core.processor.DaskGraphRunner, EndpointConfig.session)
+    originals = (
+        RemoteAction._validate_action_result,
+        rasa.core.processor.DaskGraphRunner,
+        EndpointConfig.session,
+        rasa.core.run.close_resources,
+    )
     rasa_speedups.apply()
     yield
-    RemoteAction._validate_action_result, rasa.core.processor.DaskGraphRunner, EndpointConfig.session = originals
+    (
+        RemoteAction._validate_action_result,
+        rasa.core.processor.DaskGraphRunner,
+        EndpointConfig.session,
+        rasa.core.run.close_resources,
+    ) = originals
 
 
 def test_apply_installs_the_cached_validator(applied) -> None:
@@ -240,3 +253,53 @@ def test_a_restarted_action_server_is_reached_again_on_a_new_connection() -> Non
         assert asyncio.run(call_across_a_restart()) == [{"events": []}, {"events": []}]
     finally:
         EndpointConfig.session = original
+
+
+def test_apply_closes_the_kept_sessions_after_rasas_own_shutdown_hook(applied) -> None:
+    assert rasa.core.run.close_resources is rasa_speedups.close_resources_and_kept_sessions
+
+
+class _EventBroker:
+    closed = False
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+def test_shutdown_runs_rasas_hook_and_closes_every_kept_session_of_its_loop() -> None:
+    broker = _EventBroker()
+    app = SimpleNamespace(
+        ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=SimpleNamespace(event_broker=broker)))
+    )
+
+    async def open_then_shut_down() -> list[aiohttp.ClientSession]:
+        sessions = []
+        for endpoint in (EndpointConfig("http://127.0.0.1:9/webhook"), EndpointConfig("http://127.0.0.1:9/nlg")):
+            async with rasa_speedups.shared_session(endpoint) as session:
+                sessions.append(session)
+        assert not any(session.closed for session in sessions)
+        await rasa_speedups.close_resources_and_kept_sessions(app, asyncio.get_running_loop())
+        assert await rasa_speedups.close_kept_sessions() == 0  # nothing left open
+        return sessions
+
+    sessions = asyncio.run(open_then_shut_down())
+    assert broker.closed, "Rasa's own hook still closes the event broker"
+    assert all(session.closed for session in sessions)
+
+
+def test_shutdown_leaves_the_sessions_of_another_loop_alone() -> None:
+    endpoint = EndpointConfig("http://127.0.0.1:9/webhook")
+    other_loop = asyncio.new_event_loop()
+    try:
+
+        async def open_session() -> aiohttp.ClientSession:
+            async with rasa_speedups.shared_session(endpoint) as session:
+                return session
+
+        theirs = other_loop.run_until_complete(open_session())
+        assert asyncio.run(rasa_speedups.close_kept_sessions()) == 0
+        assert not theirs.closed
+        assert other_loop.run_until_complete(rasa_speedups.close_kept_sessions()) == 1
+        assert theirs.closed
+    finally:
+        other_loop.close()
