@@ -35,6 +35,7 @@ batches so no single write holds the database for long.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import logging
 import sqlite3
@@ -145,9 +146,8 @@ class SQLiteTrackerStore(SQLTrackerStore):
         if stored is None:
             with self.session_scope() as session:
                 stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
-        events = list(tracker.events)[stored:]
         rows = []
-        for event in events:
+        for event in itertools.islice(tracker.events, stored, None):  # the new events, without copying the rest
             data = event.as_dict()
             rows.append(
                 (
