@@ -54,17 +54,22 @@ def _block_entries(values: Any) -> tuple[np.ndarray, np.ndarray]:
     return np.arange(dense.size), dense
 
 
+def weighted_sentence_features(message: Message, weights: dict[str, float]) -> dict[str, Any]:
+    """The message's text sentence features from the featurizers ``weights`` names, by featurizer alias."""
+    return {
+        feature.origin: feature.features
+        for feature in message.features
+        if feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE and feature.origin in weights
+    }
+
+
 def sentence_vector(message: Message, weights: dict[str, float], sizes: dict[str, int]) -> scipy.sparse.csr_matrix:
     """One sparse row: each featurizer's sentence features, damped, unit length, weighted, in config order.
 
     Built from index and value arrays in one step: the scipy matrices a block
     at a time cost ~1.5 ms per message, more than the classifier itself.
     """
-    by_origin = {
-        feature.origin: feature.features
-        for feature in message.features
-        if feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE and feature.origin in weights
-    }
+    by_origin = weighted_sentence_features(message, weights)
     all_columns, all_values, offset = [], [], 0
     for origin, weight in weights.items():
         values = by_origin.get(origin)
@@ -164,13 +169,8 @@ class LinearIntentClassifier(CodeFingerprinted, GraphComponent, IntentClassifier
     def _feature_sizes(self, examples: list[Message]) -> dict[str, int]:
         sizes: dict[str, int] = {}
         for message in examples:
-            for feature in message.features:
-                if (
-                    feature.attribute == TEXT
-                    and feature.type == FEATURE_TYPE_SENTENCE
-                    and feature.origin in self._weights
-                ):
-                    sizes.setdefault(feature.origin, feature.features.shape[-1])
+            for origin, values in weighted_sentence_features(message, self._weights).items():
+                sizes.setdefault(origin, values.shape[-1])
             if len(sizes) == len(self._weights):
                 return sizes
         missing = sorted(set(self._weights) - set(sizes))
