@@ -25,10 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
+from microneedling_nlp.sentence_encoder import LAYER_NORM_EPSILON
+
 # ONNX opset 17 has LayerNormalization; ONNX Runtime fuses the erf-GELU pattern itself.
 ONNX_OPSET = 17
 ONNX_IR_VERSION = 8
-LAYER_NORM_EPSILON = 1e-12
 
 
 class _GraphBuilder:
