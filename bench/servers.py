@@ -92,7 +92,7 @@ def our_bot(model: Path, extra_env: dict[str, str] | None = None) -> BotSpec:
     return BotSpec(
         name="ours",
         project_dir=launcher.PROJECT_ROOT,
-        action_command=[PYTHON, "-m", "actions", "--port", str(action_port)],
+        action_command=launcher.action_command(action_port),
         rasa_command=rasa_command,
         env=env,
         action_url=action_url,

@@ -131,6 +131,11 @@ def cors_origins(configured: str | None, interface: str) -> str | None:
     return "*" if interface in LOCAL_INTERFACES else None
 
 
+def action_command(port: int) -> list[str]:
+    """The action server's command line (``python -m actions``, which checks the knowledge file first)."""
+    return [sys.executable, "-m", "actions", "--port", str(port)]
+
+
 def rasa_command(model: Path, port: int, token: str, cors: str | None) -> list[str]:
     """The ``rasa run`` command line: REST channel on, HTTP API behind the token."""
     command = [
@@ -208,7 +213,7 @@ def running_stack(
         return process
 
     try:
-        actions = spawn("action-server", [sys.executable, "-m", "actions", "--port", str(action_port)])
+        actions = spawn("action-server", action_command(action_port))
         wait_until_ready(f"{action_url}/health", actions, "action server", READY_TIMEOUT_S)
         rasa_url = f"http://127.0.0.1:{rasa_port}"
         rasa = spawn("rasa-server", rasa_command(model, rasa_port, token, cors))
@@ -237,9 +242,7 @@ def run_shell(model: Path, action_port: int) -> int:
     actions = None
     try:
         env = server_environment(None, action_url)
-        actions = subprocess.Popen(
-            [sys.executable, "-m", "actions", "--port", str(action_port)], cwd=PROJECT_ROOT, env=env
-        )
+        actions = subprocess.Popen(action_command(action_port), cwd=PROJECT_ROOT, env=env)
         wait_until_ready(f"{action_url}/health", actions, "action server", READY_TIMEOUT_S)
         shell = [sys.executable, "-m", "rasa", "shell", "--model", str(model)]
         shell += ["--endpoints", str(PROJECT_ROOT / "endpoints.yml")]
