@@ -8,7 +8,6 @@ but validates the body first and never logs what the person wrote.
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -18,6 +17,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.blueprints import channel_blueprint
 from channels.webhook_payload import BadRequest, DirectReply, parse_webhook_payload
 
 logger = logging.getLogger(__name__)
@@ -33,8 +33,7 @@ class GuardedRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         """Health check and webhook routes."""
-        module = inspect.getmodule(self)
-        webhook = Blueprint(f"guarded_rest_{type(self).__name__}", module.__name__ if module else None)
+        webhook = channel_blueprint(self, "guarded_rest")
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

@@ -8,7 +8,6 @@ webhook request (``respond``) and how to handle a verified message.
 
 from __future__ import annotations
 
-import inspect
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
@@ -20,6 +19,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.background import BackgroundTasks
+from channels.blueprints import channel_blueprint
 from channels.bounded_memory import BoundedMemory
 
 logger = logging.getLogger(__name__)
@@ -60,8 +60,7 @@ class ProviderInputChannel(InputChannel, ABC):
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """``GET /`` reports whether the channel is on; ``POST /webhook`` is the provider's webhook."""
-        module = inspect.getmodule(self)
-        webhook = Blueprint(f"{self.name()}_{type(self).__name__}", module.__name__ if module else None)
+        webhook = channel_blueprint(self, self.name())
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

@@ -9,7 +9,6 @@ pointing at the product and nothing is loaded from a CDN. Only the files listed 
 from __future__ import annotations
 
 import hashlib
-import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,8 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from channels.blueprints import channel_blueprint
 
 WIDGET_DIR = Path(__file__).resolve().parent.parent / "widget"
 
@@ -103,8 +104,7 @@ class WebWidgetInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """One GET route per listed asset; anything else under the prefix is Sanic's 404."""
-        module = inspect.getmodule(self)
-        widget = Blueprint(f"web_widget_{type(self).__name__}", module.__name__ if module else None)
+        widget = channel_blueprint(self, "web_widget")
 
         @widget.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
