@@ -7,7 +7,6 @@ exactly the assistant's training data (data/nlu) with the same domain.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import re
 import shutil
@@ -16,6 +15,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 from evaluation.labelled_data import DOMAIN_FILE, PROJECT_ROOT, TRAINING_DATA_DIR, load_training_messages
+from microneedling_nlp.code_fingerprint import files_fingerprint
 
 BUILD_DIR = PROJECT_ROOT / "build" / "eval"
 ENTITY_MARKUP = re.compile(r"\[([^\]]+)\]\([^)]+\)|\[([^\]]+)\]\{[^}]+\}")
@@ -72,11 +72,8 @@ class RasaModelSystem(IntentSystem):
 
 
 def _fingerprint(paths: list[Path]) -> str:
-    digest = hashlib.sha256()
-    for path in paths:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    """The baseline's training inputs, shortened as the cached stamps under build/eval/ store it."""
+    return files_fingerprint(paths)[:16]
 
 
 class RasaInitPipeline(RasaModelSystem):

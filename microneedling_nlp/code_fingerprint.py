@@ -14,20 +14,26 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-@functools.lru_cache(maxsize=1)
-def package_fingerprint() -> str:
-    """SHA-256 over this package's modules and data files."""
+def files_fingerprint(paths: Iterable[Path]) -> str:
+    """SHA-256 over each file's name and bytes, in the order given: changes when any of them does."""
     digest = hashlib.sha256()
-    for path in sorted([*PACKAGE_DIR.glob("*.py"), *PACKAGE_DIR.glob("*.yml")]):
+    for path in paths:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def package_fingerprint() -> str:
+    """SHA-256 over this package's modules and data files."""
+    return files_fingerprint(sorted([*PACKAGE_DIR.glob("*.py"), *PACKAGE_DIR.glob("*.yml")]))
 
 
 class CodeFingerprinted:
