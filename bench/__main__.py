@@ -25,10 +25,11 @@ from bench import report as rpt
 from bench.paths import BUILD_DIR, LOG_DIR, PROJECT_ROOT, PYTHON, RESULTS_DIR
 from bench.procfs import machine_busy_s, tree_cpu_s
 from bench.rasa_init_bot import ensure_init_bot
-from bench.servers import BotSpec, RunningBot, init_bot, our_bot, running
+from bench.servers import BotSpec, RunningBot, experiment_env, init_bot, our_bot, running
 from bench.stats import LatencySummary, summarize
 from bench.training import component_seconds, train
 from bench.workload import messages_per_conversation
+from service.launcher import DEFAULT_MODEL
 
 MB = 1024**2 / 1e6  # MiB -> MB (10^6 bytes), the unit the targets are written in
 CONCURRENCIES = (1, 16)
@@ -45,7 +46,6 @@ class Settings:
 
     @classmethod
     def from_environment(cls) -> Settings:
-        extra = dict(item.split("=", 1) for item in os.environ.get("BENCH_ENV", "").split())
         return cls(
             messages={
                 1: int(os.environ.get("BENCH_MESSAGES_C1", 300)),
@@ -55,7 +55,7 @@ class Settings:
             warmup=int(os.environ.get("BENCH_WARMUP", 32)),
             skip_train=os.environ.get("BENCH_SKIP_TRAIN") == "1",
             retrain_init=os.environ.get("BENCH_RETRAIN_INIT") == "1",
-            extra_env=extra,
+            extra_env=experiment_env(),
         )
 
 
@@ -232,7 +232,7 @@ def training_breakdown(log: Path, total_s: float) -> str:
 
 def main() -> int:
     settings = Settings.from_environment()
-    model = PROJECT_ROOT / "models" / "microneedling-faq.tar.gz"
+    model = DEFAULT_MODEL
     if not model.exists():
         print("no trained model; run `make train` first", file=sys.stderr)
         return 1

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -24,8 +23,9 @@ from pathlib import Path
 
 from bench.paths import BUILD_DIR, LOG_DIR, PROJECT_ROOT, PYTHON, RESULTS_DIR
 from bench.procfs import tree_cpu_s
-from bench.servers import our_bot, running
+from bench.servers import experiment_env, our_bot, running
 from bench.stats import summarize
+from service.launcher import DEFAULT_MODEL
 
 PY_SPY = str(Path(PYTHON).parent / "py-spy")
 RATE_HZ = 250
@@ -122,9 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=300)
     parser.add_argument("--label", default="ours", help="name of this profile (file names, heading)")
     args = parser.parse_args(argv)
-    extra = dict(item.split("=", 1) for item in os.environ.get("BENCH_ENV", "").split())
-    model = PROJECT_ROOT / "models" / "microneedling-faq.tar.gz"
-    spec = our_bot(model, extra)
+    extra = experiment_env()
+    spec = our_bot(DEFAULT_MODEL, extra)
     raw = {role: LOG_DIR / f"profile-{args.label}-{role}.txt" for role in ("rasa", "action")}
     load_out = BUILD_DIR / "run" / f"profile-load-{args.label}.json"
     with running(spec, LOG_DIR) as bot:

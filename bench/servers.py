@@ -69,6 +69,11 @@ class BotSpec:
         return f"{self.rasa_url}/webhooks/rest/webhook"
 
 
+def experiment_env() -> dict[str, str]:
+    """``BENCH_ENV="NAME=value ..."``: settings for our servers only, for experiments such as another tracker store."""
+    return dict(item.split("=", 1) for item in os.environ.get("BENCH_ENV", "").split())
+
+
 def our_bot(model: Path, extra_env: dict[str, str] | None = None) -> BotSpec:
     """This assistant as ``make run`` starts it, on free ports and a fresh SQLite tracker store.
 

@@ -14,9 +14,10 @@ from evaluation.labelled_data import HOLDOUT_FILE, PROJECT_ROOT, faq_intents, lo
 from evaluation.metrics import QualityScores, score
 from evaluation.report import confusion_matrix_image, markdown, write_json
 from evaluation.systems import IntentSystem, RasaInitPipeline, RasaModelSystem, TfidfLogisticRegression
+from service.launcher import DEFAULT_MODEL
 
 RESULTS_DIR = PROJECT_ROOT / "results"
-ASSISTANT_MODEL = PROJECT_ROOT / "models" / "microneedling-faq.tar.gz"
+ASSISTANT_MODEL = DEFAULT_MODEL
 
 
 def systems(skip_baselines: bool) -> list[IntentSystem]:
