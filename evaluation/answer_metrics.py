@@ -64,11 +64,19 @@ def _rate(
 
 
 def served(message: LabelledMessage, outcome: ReplyOutcome, faq_question: bool) -> bool:
-    """Did the person get what their message called for (the basis of the confusion list)?"""
+    """Did the person get what their message called for?
+
+    Escalation is right exactly when a complication is among the acceptable
+    readings (a borderline "is this normal?" may be labelled with both); an FAQ
+    question otherwise needs an acceptable topic's answer, and anything else
+    needs no FAQ answer at all.
+    """
+    if outcome.escalated:
+        return COMPLICATION in message.acceptable
     if faq_question:
         return outcome.faq_answer in message.acceptable
     if message.intent == COMPLICATION:
-        return outcome.escalated
+        return False
     return outcome.faq_answer is None and not outcome.escalated
 
 
@@ -78,7 +86,8 @@ def answer_scores(
     """A message is an FAQ question when its label is an FAQ topic; ``also_ok`` topics count as right too.
 
     A wrong answer is an FAQ answer outside the acceptable topics, whatever the
-    label (any FAQ answer to a complication report or an out-of-scope message is wrong).
+    label (any FAQ answer to a complication report or an out-of-scope message is wrong);
+    a false escalation is complication advice where no complication is an acceptable reading.
     """
     pairs = list(zip(messages, outcomes, strict=True))
 
@@ -86,7 +95,7 @@ def answer_scores(
         return m.intent in faq_intents
 
     def right(m: LabelledMessage, o: ReplyOutcome) -> bool:
-        return o.faq_answer in m.acceptable
+        return served(m, o, faq_question=True)
 
     def one_click(m: LabelledMessage, o: ReplyOutcome) -> bool:
         return right(m, o) or (o.kind is ReplyKind.CLARIFY and o.topic in m.acceptable)
@@ -107,7 +116,7 @@ def answer_scores(
         wrong_answer_rate=_rate(
             pairs, lambda m: True, lambda m, o: o.faq_answer is not None and o.faq_answer not in m.acceptable
         ),
-        false_escalation_rate=_rate(pairs, lambda m: m.intent != COMPLICATION, lambda m, o: o.escalated),
+        false_escalation_rate=_rate(pairs, lambda m: COMPLICATION not in m.acceptable, lambda m, o: o.escalated),
         clarify_rate=_rate(pairs, lambda m: True, lambda m, o: o.kind is ReplyKind.CLARIFY),
         per_topic={topic: (counts[0], counts[1]) for topic, counts in sorted(per_topic.items())},
         confusions=[(asked, shown, n) for (asked, shown), n in confusions.most_common(top)],

@@ -22,7 +22,7 @@ def _training_intents() -> set:
 
 
 def test_every_faq_intent_has_a_knowledge_entry_and_training_examples(knowledge) -> None:
-    assert len(FAQ_INTENTS) == 23
+    assert FAQ_INTENTS, "domain.yml lists no ask_* FAQ intents"
     assert set(knowledge.faqs) == set(FAQ_INTENTS)
     assert set(DOMAIN["intents"]) <= _training_intents()
 
