@@ -88,20 +88,23 @@ def emergency_signs(text: str) -> bool:
 def complication_urgency(text: str) -> Urgency:
     """Escalation level for a message that reports a problem, else NONE.
 
-    Severe signs escalate on their own. Red flags escalate when the person speaks
-    about themselves and is not asking a hypothetical ("will I get a fever?").
-    Milder signs escalate only when reported as happening since a treatment, so
+    Severe signs escalate on their own. Red flags escalate unless the message
+    asks a hypothetical ("will I get a fever?"), with or without a pronoun.
+    Milder signs escalate only when the person reports them about themselves as
+    happening since a treatment, so
     "I have a rash, can I still book?" is still answered as a question about who
     should avoid microneedling; of those, the expected ones (swelling, burning)
     asked about calmly ("is this normal?") are left to the after-effects answer.
     """
     if emergency_signs(text):
         return Urgency.EMERGENCY
-    personal = _FIRST_PERSON.search(text) or _OWN_TREATMENT.search(text)
-    if not personal or _HYPOTHETICAL_OPENING.search(text):
+    if _HYPOTHETICAL_OPENING.search(text):
         return Urgency.NONE
+    # Red flags need no pronoun: "day 4 and the swelling is getting worse" is a report.
     if _RED_FLAGS.search(text):
         return Urgency.URGENT
+    if not (_FIRST_PERSON.search(text) or _OWN_TREATMENT.search(text)):
+        return Urgency.NONE
     if _TREATED_AREA_PROBLEMS.search(text) and _TIED_TO_TREATMENT.search(text):
         return Urgency.URGENT
     if not _SINCE_TREATMENT.search(text):

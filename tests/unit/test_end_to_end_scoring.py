@@ -85,7 +85,7 @@ def test_a_second_likely_topic_leads_the_buttons(knowledge) -> None:
     ranking = [
         {"name": "ask_pain", "confidence": 0.55},
         {"name": "ask_cost", "confidence": 0.3},
-        {"name": "ask_safety", "confidence": 0.1},
+        {"name": "ask_safety", "confidence": 0.05},
     ]
     also = answer_builder.also_asked_topics(knowledge, ranking, "ask_pain")
     assert also == ["ask_cost"]
