@@ -51,6 +51,15 @@ _TIED_TO_TREATMENT = re.compile(
     r"(roll|needl|treat|session|\bpen\b|procedure|appointment|derma)",
     re.IGNORECASE,
 )
+# Complaints about how a treatment turned out: a report whether or not a symptom
+# is named ("it ruined my skin", "my face looks worse since the session").
+_COMPLAINTS = re.compile(
+    r"\bruin(ed|s)?\b|\bbotched\b|\b(went|gone) wrong|\bdamaged (my |the )?(skin|face|scalp)"
+    r"|\b(skin|face) (is|was|got|been) damaged|\ballergic to (the|this|that|their|your)\b|\bburn(ed|t)? my\b",
+    re.IGNORECASE,
+)
+_WORSE_SINCE = re.compile(r"\b(look|looks|looked|got|gotten|is|became|getting|went) (\w+ )?worse\b", re.IGNORECASE)
+_TREATMENT_WORD = re.compile(r"micro-?needl|derma ?(roll|pen|stamp)|collagen induction|skin needling", re.IGNORECASE)
 _CALM_NORMALITY_QUESTION = re.compile(
     r"\b(is|was|are)( (this|that|it|these|those|they|this all))? (normal|expected|ok|okay|fine|typical|usual)\b"
     r"|^\s*why (do|does|is|am|are|did)\b"
@@ -95,6 +104,8 @@ def complication_urgency(text: str) -> Urgency:
     "I have a rash, can I still book?" is still answered as a question about who
     should avoid microneedling; of those, the expected ones (swelling, burning)
     asked about calmly ("is this normal?") are left to the after-effects answer.
+    A complaint about the outcome ("it ruined my skin", "looks worse since the
+    session") escalates like a symptom.
     """
     if emergency_signs(text):
         return Urgency.EMERGENCY
@@ -102,6 +113,11 @@ def complication_urgency(text: str) -> Urgency:
         return Urgency.NONE
     # Red flags need no pronoun: "day 4 and the swelling is getting worse" is a report.
     if _RED_FLAGS.search(text):
+        return Urgency.URGENT
+    mentions_treatment = _TIED_TO_TREATMENT.search(text) or _TREATMENT_WORD.search(text)
+    if _COMPLAINTS.search(text) and (_FIRST_PERSON.search(text) or mentions_treatment):
+        return Urgency.URGENT
+    if _WORSE_SINCE.search(text) and _TIED_TO_TREATMENT.search(text):
         return Urgency.URGENT
     if not (_FIRST_PERSON.search(text) or _OWN_TREATMENT.search(text)):
         return Urgency.NONE

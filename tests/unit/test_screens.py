@@ -30,6 +30,11 @@ from microneedling_nlp.message_screen import InputProblem, screen_message
         "my hair started falling out where I used the derma roller",
         "I now have scars from my microneedling treatment",
         "a few days after needling my scalp I noticed bald patches",
+        # Complaints about the outcome, with or without a symptom word.
+        "Microneedling Ruined My Skin",
+        "my face looks worse since the dermapen session",
+        "How to Repair Damaged Skin from Microneedling?",
+        "Am I allergic to the serum they used?",
     ],
 )
 def test_first_person_red_flags_are_urgent(text: str) -> None:
@@ -68,6 +73,11 @@ def test_severe_signs_are_emergencies(text: str) -> None:
         # Hair loss or scars not tied to a treatment are questions about what it can do.
         "my hair is falling out since I had a baby, can microneedling help?",
         "acne left me with scars, would microneedling help?",
+        # The same words as a general question, or unrelated to a treatment.
+        "can microneedling ruin your skin?",
+        "my melasma got worse after my pregnancy, can microneedling help?",
+        "I'm allergic to lidocaine, can you numb me with something else?",
+        "my acne scars look worse in winter, would microneedling help",
     ],
 )
 def test_general_questions_are_not_reports(text: str) -> None:
