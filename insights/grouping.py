@@ -33,8 +33,8 @@ class Group:
     ungrouped: bool = False  # the rarest wordings, beyond ``MAX_ENCODED``: listed, not grouped
 
     def examples(self, limit: int = MAX_EXAMPLES) -> list[str]:
-        """Up to ``limit`` distinct wordings, most frequent first (ties alphabetical)."""
-        return [text for text, _ in sorted(self.wordings.items(), key=lambda item: (-item[1], item[0]))[:limit]]
+        """Up to ``limit`` distinct wordings, most frequent first (ties alphabetical, case folded)."""
+        return [text for text, _ in sorted(self.wordings.items(), key=lambda i: (-i[1], i[0].lower(), i[0]))[:limit]]
 
 
 def _key(text: str) -> str:

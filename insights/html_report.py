@@ -32,7 +32,8 @@ h1{margin-bottom:.2rem} h2{margin-top:2.2rem;border-bottom:1px solid #e2e8f0;pad
 table{border-collapse:collapse;width:100%;margin:.6rem 0;font-size:.92rem}
 th,td{border-bottom:1px solid #e2e8f0;padding:.35rem .5rem;text-align:left;vertical-align:top}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums} svg.chart{max-width:100%;height:auto}
-ul.examples{margin:0;padding-left:1.1rem} .empty{color:#64748b;font-style:italic}
+ul.examples{margin:0;padding-left:1.1rem} figure{display:inline-block;margin:0 1.5rem 1rem 0}
+figcaption{font-weight:600;margin-bottom:.3rem} .empty{color:#64748b;font-style:italic}
 """
 
 
@@ -53,12 +54,14 @@ def _traffic(summary: Summary) -> str:
         return "<p class='empty'>No messages in this period.</p>"
     labels = [day.day for day in summary.days]
     charts = "".join(
-        stacked_columns(
+        f"<figure><figcaption>{what} per day, by channel</figcaption>"
+        + stacked_columns(
             f"{what} per day by channel",
             labels,
             {c: [getattr(day, attribute)[c] for day in summary.days] for c in summary.channels},
         )
-        for what, attribute in (("Conversations", "conversations"), ("Messages", "messages"))
+        + "</figure>"
+        for what, attribute in (("Conversations", "conversations"), ("User messages", "messages"))
     )
     rows = [
         [escape(day.day), escape(channel), str(day.conversations[channel]), str(day.messages[channel])]
@@ -86,7 +89,7 @@ def _topics(summary: Summary, title: Callable[[str], str]) -> str:
         "FAQ topics answered", [(title(t.topic), t.answered, str(t.answered)) for t in summary.topics[:20]]
     )
     rows = [[escape(title(t.topic)), str(t.answered), str(t.up), str(t.down)] for t in summary.topics]
-    return chart + _table(["Topic", "Answered", "👍", "👎"], rows, {1, 2, 3})
+    return chart + _table(["Topic", "Answered", "👍 helpful", "👎 not helpful"], rows, {1, 2, 3})
 
 
 def _unanswered(summary: Summary) -> str:
@@ -131,7 +134,7 @@ def _downvoted(summary: Summary, title: Callable[[str], str]) -> str:
                 f"<ul class='examples'>{questions}</ul>",
             ]
         )
-    return _table(["Topic", "Answer", "👎", "👍", "Asked as"], rows, {2, 3})
+    return _table(["Topic", "Answer", "👎 not helpful", "👍 helpful", "Asked as"], rows, {2, 3})
 
 
 def render_html(summary: Summary, period: str, generated: str, title: Callable[[str], str]) -> str:
@@ -141,7 +144,7 @@ def render_html(summary: Summary, period: str, generated: str, title: Callable[[
         ("user messages", str(summary.messages)),
         ("answered", _percent(summary.share(Outcome.ANSWERED))),
         ("not answered", _percent(summary.share(Outcome.DID_YOU_MEAN) + summary.share(Outcome.OUT_OF_SCOPE))),
-        ("👍 / 👎", f"{summary.votes['up']} / {summary.votes['down']}"),
+        ("👍 helpful / 👎 not helpful", f"{summary.votes['up']} / {summary.votes['down']}"),
     ]
     tile_html = "".join(f"<div class='tile'><b>{escape(v)}</b>{escape(k)}</div>" for k, v in tiles)
     return f"""<!doctype html>

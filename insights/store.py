@@ -105,7 +105,7 @@ def read_events(url: str, time_range: TimeRange | None = None) -> Iterator[Store
     if path is not None:
         yield from _read_sqlite(path, time_range)
     else:
-        yield from _read_sqlalchemy(url, time_range)
+        yield from read_with_sqlalchemy(url, time_range)
 
 
 def _read_sqlite(path: Path, time_range: TimeRange) -> Iterator[StoredEvent]:
@@ -124,7 +124,7 @@ def _read_sqlite(path: Path, time_range: TimeRange) -> Iterator[StoredEvent]:
         connection.close()
 
 
-def _read_sqlalchemy(url: str, time_range: TimeRange) -> Iterator[StoredEvent]:
+def read_with_sqlalchemy(url: str, time_range: TimeRange) -> Iterator[StoredEvent]:
     """Rasa's ``sql`` store (PostgreSQL and others): one read-only transaction, rows streamed."""
     import sqlalchemy
 
