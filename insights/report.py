@@ -16,6 +16,7 @@ from insights.csv_report import write_unanswered_csv
 from insights.html_report import render_html
 from insights.store import TimeRange, read_events
 from insights.summary import Summary, summarise
+from service.launcher import DEFAULT_MODEL
 
 HTML_NAME = "insight-report.html"
 CSV_NAME = "unanswered-questions.csv"
@@ -31,15 +32,15 @@ class ReportFiles:
     seconds: float
 
 
-def lazy_encoder() -> Embed:
-    """The NLU's sentence encoder, loaded only if there is something to group (about a second)."""
+def lazy_encoder(model: Path | None = DEFAULT_MODEL) -> Embed:
+    """The NLU's sentence encoder (the trained model's layers if there is one), loaded only when needed."""
     loaded: list[Embed] = []
 
     def embed(texts: list[str]) -> np.ndarray:
         if not loaded:
             from insights.encoder import sentence_encoder
 
-            loaded.append(sentence_encoder())
+            loaded.append(sentence_encoder(model))
         return loaded[0](texts)
 
     return embed

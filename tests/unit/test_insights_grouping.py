@@ -64,11 +64,16 @@ def test_nothing_to_group() -> None:
     assert group_questions([], keyword_embed) == []
 
 
-@pytest.fixture(scope="module")
-def real_embed():
+@pytest.fixture(scope="module", params=["float32", "int8 from the trained model"])
+def real_embed(request):
     from insights.encoder import sentence_encoder
+    from service.launcher import DEFAULT_MODEL
 
-    return sentence_encoder()
+    if request.param == "float32":
+        return sentence_encoder(None)
+    if not DEFAULT_MODEL.exists():
+        pytest.skip("no trained model; run `make train`")
+    return sentence_encoder(DEFAULT_MODEL)
 
 
 def test_real_encoder_keeps_paraphrases_together_and_topics_apart(real_embed) -> None:
@@ -94,9 +99,12 @@ def test_real_encoder_keeps_paraphrases_together_and_topics_apart(real_embed) ->
     )
 
 
-def test_batched_encoder_matches_the_nlu_reference(real_embed) -> None:
+def test_encoders_match_the_nlu_reference(real_embed, request) -> None:
+    """Float32 batches give the NumPy reference's embeddings; the served int8 layers come close (cos >= 0.985)."""
     from microneedling_nlp.sentence_encoder import MiniLMWeights, SentenceEncoder
 
     texts = ["does it hurt", "how much is botox for my forehead lines, and can I combine it?"]
     reference = SentenceEncoder(MiniLMWeights.from_installed_package()).encode(texts)
-    assert np.allclose((real_embed(texts) * reference).sum(axis=1), 1.0, atol=1e-5)
+    cosine = (real_embed(texts) * reference).sum(axis=1)
+    tolerance = 1e-5 if "float32" in request.node.name else 0.015
+    assert np.all(cosine >= 1.0 - tolerance)
