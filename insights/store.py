@@ -61,14 +61,18 @@ class TimeRange:
         return (" AND " + " AND ".join(clauses) if clauses else ""), values
 
     def label(self) -> str:
-        """The range as dates for the report's heading."""
+        """The range in words for the report's heading."""
 
-        def day(value: float | None, default: str) -> str:
-            if value is None:
-                return default
+        def day(value: float) -> str:
             return datetime.fromtimestamp(value, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
-        return f"{day(self.since, 'the first event')} to {day(self.until, 'the last event')}"
+        if self.since is None and self.until is None:
+            return "All stored conversations"
+        if self.until is None:
+            return f"Since {day(self.since)}"
+        if self.since is None:
+            return f"Before {day(self.until)}"
+        return f"From {day(self.since)} to before {day(self.until)}"
 
 
 def _query(placeholder: str, time_range: TimeRange) -> tuple[str, list[float]]:

@@ -140,3 +140,30 @@ def test_generated_table_is_rasas_events_table(tmp_path: Path) -> None:
         ours = [(row[1], row[2]) for row in connection.execute("PRAGMA table_info(events)")]
     rasa = [(c.name, c.type.compile()) for c in SQLTrackerStore.SQLEvent.__table__.columns]
     assert ours == rasa
+
+
+def test_period_label() -> None:
+    assert TimeRange().label() == "All stored conversations"
+    assert TimeRange(DAY_1, DAY_2).label() == "From 2026-01-05 00:00 UTC to before 2026-01-06 00:00 UTC"
+    assert TimeRange(DAY_1).label() == "Since 2026-01-05 00:00 UTC"
+
+
+def test_a_server_database_that_cannot_be_reached_is_a_clear_error() -> None:
+    from insights.store import StoreError
+
+    with pytest.raises(StoreError, match="cannot read the tracker store: OperationalError"):
+        list(read_events("postgresql://report@127.0.0.1:1/rasa"))
+
+
+def test_command_line(store: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    from insights.__main__ import main
+
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{store}")
+    monkeypatch.delenv("TRACKER_STORE_TYPE", raising=False)
+    assert main(["--out-dir", str(tmp_path / "cli"), "--since", "2026-01-06", "--until", "2026-01-06"]) == 0
+    assert capsys.readouterr().out.startswith("1 conversations, 3 messages, 1 groups")
+    assert (tmp_path / "cli" / "insight-report.html").exists()
+    monkeypatch.setenv("TRACKER_STORE_TYPE", "redis")
+    assert main(["--out-dir", str(tmp_path / "cli")]) == 2
+    with pytest.raises(SystemExit):
+        main(["--since", "last week"])
