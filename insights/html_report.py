@@ -14,12 +14,17 @@ from insights.conversations import Outcome
 from insights.summary import Summary
 
 OUTCOME_LABELS = {
-    Outcome.ANSWERED: "answered with an FAQ topic",
-    Outcome.DID_YOU_MEAN: "\u201cDid you mean\u2026\u201d (not understood)",
-    Outcome.OUT_OF_SCOPE: "scope message (not about microneedling)",
-    Outcome.ESCALATION: "escalation advice (complication)",
-    Outcome.OTHER: "other (greeting, menu, booking, a person)",
+    Outcome.ANSWERED: "answered (FAQ topic)",
+    Outcome.DID_YOU_MEAN: "\u201cDid you mean\u2026\u201d",
+    Outcome.OUT_OF_SCOPE: "scope message",
+    Outcome.ESCALATION: "escalation advice",
+    Outcome.OTHER: "other",
 }
+OUTCOME_NOTE = (
+    "\u201cDid you mean\u2026\u201d: not understood, topics offered; scope message: not about microneedling; "
+    "escalation advice: a possible complication described; other: greetings, the menu, booking, a person, "
+    "emoji or another language."
+)
 MAX_GROUPS_SHOWN = 50
 ANSWER_PREVIEW = 220
 
@@ -79,7 +84,7 @@ def _outcomes(summary: Summary) -> str:
     rows = [
         (OUTCOME_LABELS[o], summary.share(o), f"{_percent(summary.share(o))} ({summary.outcomes[o]})") for o in Outcome
     ]
-    return horizontal_bars("Share of user messages by what they got", rows)
+    return horizontal_bars("Share of user messages by what they got", rows) + f"<p class='muted'>{OUTCOME_NOTE}</p>"
 
 
 def _topics(summary: Summary, title: Callable[[str], str]) -> str:
