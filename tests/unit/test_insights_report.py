@@ -167,3 +167,11 @@ def test_command_line(store: Path, tmp_path: Path, monkeypatch, capsys) -> None:
     assert main(["--out-dir", str(tmp_path / "cli")]) == 2
     with pytest.raises(SystemExit):
         main(["--since", "last week"])
+
+
+def test_markup_typed_by_a_visitor_is_shown_as_text(tmp_path: Path, knowledge) -> None:
+    hostile = Conversation("web-x", "rest", DAY_1, knowledge).out_of_scope("<script>alert('botox')</script><b>hi</b>")
+    write_store(tmp_path / "t.db", [hostile])
+    html = report(tmp_path / "t.db", tmp_path / "out", knowledge).html.read_text(encoding="utf-8")
+    assert "<script" not in html and "<b>hi" not in html
+    assert "&lt;script&gt;alert(&#x27;botox&#x27;)&lt;/script&gt;&lt;b&gt;hi&lt;/b&gt;" in html
