@@ -175,3 +175,23 @@ def test_markup_typed_by_a_visitor_is_shown_as_text(tmp_path: Path, knowledge) -
     html = report(tmp_path / "t.db", tmp_path / "out", knowledge).html.read_text(encoding="utf-8")
     assert "<script" not in html and "<b>hi" not in html
     assert "&lt;script&gt;alert(&#x27;botox&#x27;)&lt;/script&gt;&lt;b&gt;hi&lt;/b&gt;" in html
+
+
+def test_wordings_beyond_the_grouping_limit_are_in_the_csv_and_noted_in_the_html(tmp_path: Path) -> None:
+    from collections import Counter
+
+    from insights.csv_report import write_unanswered_csv
+    from insights.grouping import Group
+    from insights.html_report import render_html
+    from insights.summary import Summary
+
+    groups = [
+        Group(3, Counter({"botox price": 3}), Counter({"out_of_scope": 3})),
+        Group(2, Counter({"rare a": 1, "rare b": 1}), Counter({"did_you_mean": 2}), ungrouped=True),
+    ]
+    html = render_html(Summary(messages=5, unanswered=groups), "All stored conversations", "now", str)
+    assert "2 rarer wordings (2 messages) were not grouped" in html
+    assert html.count("<ul class='examples'>") == 1
+    write_unanswered_csv(tmp_path / "u.csv", groups)
+    lines = (tmp_path / "u.csv").read_text().splitlines()
+    assert lines[1:] == ["1,3,0,3,botox price,3", "ungrouped,2,2,0,rare a,1", "ungrouped,2,2,0,rare b,1"]
