@@ -23,7 +23,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # service/launcher.py; see the README for the variables.
 
 .PHONY: help run shell test lint format unit validate train spacy-pipeline rasa-test holdout e2e eval tune check-knowledge clean \
-        bench bench-profile browser chromium channels
+        bench bench-profile bench-report report browser chromium channels
 
 help:
 	@echo "make run    - set up, train if data/config changed, start the assistant"
@@ -33,6 +33,9 @@ help:
 	@echo "make tune   - choose the fallback thresholds on a validation split of data/nlu"
 	@echo "make check-knowledge - validate knowledge/microneedling_faq.yml after editing it"
 	@echo "make bench  - latency, throughput, start-up, memory and training time against the rasa init bot"
+	@echo "make report - what patients asked, what went unanswered, 👍/👎 per topic (results/insight-report.html,"
+	@echo "              results/unanswered-questions.csv); REPORT_ARGS='--since 2026-11-24 --until 2026-11-30'"
+	@echo "make bench-report - time make report on a generated 100,000-event tracker store"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-model.txt constraints.txt
 	@$(BOOTSTRAP_PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 10), f"Python 3.10 needed (Rasa 3.6), found {sys.version.split()[0]}"'
@@ -129,6 +132,14 @@ bench: $(MODEL) $(VENV)/.bench-installed
 
 bench-profile: $(MODEL) $(VENV)/.bench-installed
 	$(PY) -m bench.profile
+
+# Insight report from the tracker store the assistant uses (TRACKER_STORE_URL, default var/trackers.db),
+# read-only. Groups unanswered questions with the trained model's encoder layers if there is a model.
+report: $(VENV)/.installed
+	$(PY) -m insights $(REPORT_ARGS)
+
+bench-report: $(VENV)/.installed
+	$(PY) -m bench.report_speed
 
 test: lint unit validate rasa-test holdout e2e browser channels
 	@echo "make test: all checks passed"
