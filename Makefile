@@ -23,7 +23,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # service/launcher.py; see the README for the variables.
 
 .PHONY: help run shell test lint format unit validate train spacy-pipeline rasa-test holdout e2e eval tune check-knowledge clean \
-        bench bench-profile bench-report report browser chromium channels
+        bench bench-profile bench-report report browser chromium postgresql channels
 
 help:
 	@echo "make run    - set up, train if data/config changed, start the assistant"
@@ -89,7 +89,7 @@ rasa-test: $(MODEL)
 holdout: $(MODEL)
 	$(PY) -m pytest -q -s tests/nlu
 
-e2e: $(MODEL)
+e2e: $(MODEL) postgresql
 	$(PY) -m pytest -q -s tests/e2e
 
 # Telegram and WhatsApp (Twilio) connectors: pure modules, then both real servers
@@ -107,6 +107,16 @@ $(CHROMIUM):
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium
 
 chromium: $(CHROMIUM)
+
+# PostgreSQL server binaries for the tests that read Rasa's SQL store from a
+# throw-away cluster (Debian's package; the tests start and stop their own).
+POSTGRES_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
+
+postgresql:
+	@if [ -z "$(POSTGRES_INITDB)" ]; then \
+	    $(SUDO) apt-get update -q && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql; \
+	fi
 
 browser: $(MODEL) $(CHROMIUM)
 	CHROMIUM_PATH=$(CHROMIUM) $(PY) -m pytest -q tests/browser
