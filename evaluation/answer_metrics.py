@@ -123,8 +123,16 @@ def answer_scores(
     )
 
 
-def meets_answer_target(metric: str, value: float) -> bool | None:
-    if metric not in ANSWER_TARGETS:
+Target = tuple[str, float]  # (">=" or "<=", bound)
+
+
+def meets_target(targets: dict[str, Target], metric: str, value: float) -> bool | None:
+    """Whether ``value`` meets the metric's bound in ``targets`` (None when it has none), rounding aside."""
+    if metric not in targets:
         return None
-    comparison, target = ANSWER_TARGETS[metric]
-    return value >= target - 1e-12 if comparison == ">=" else value <= target + 1e-12
+    comparison, bound = targets[metric]
+    return value >= bound - 1e-12 if comparison == ">=" else value <= bound + 1e-12
+
+
+def meets_answer_target(metric: str, value: float) -> bool | None:
+    return meets_target(ANSWER_TARGETS, metric, value)

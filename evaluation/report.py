@@ -6,7 +6,7 @@ import json
 import math
 from pathlib import Path
 
-from evaluation.answer_metrics import ANSWER_TARGETS, AnswerScores, meets_answer_target
+from evaluation.answer_metrics import ANSWER_TARGETS, AnswerScores, meets_answer_target, meets_target
 from evaluation.metrics import QualityScores
 
 # Targets from the issues (overall accuracy: core issue; the rest: evaluation issue). Lower is better only
@@ -22,10 +22,7 @@ LOWER_IS_BETTER = {"wrong-answer rate", "false escalation rate"}
 
 
 def meets(metric: str, value: float) -> bool | None:
-    if metric not in TARGETS:
-        return None
-    comparison, target = TARGETS[metric]
-    return value >= target - 1e-12 if comparison == ">=" else value <= target + 1e-12
+    return meets_target(TARGETS, metric, value)
 
 
 def ahead_of_baselines(metric: str, ours: float, baselines: list[float]) -> bool:
