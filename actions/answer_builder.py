@@ -17,6 +17,12 @@ Button = dict[str, str]
 CONTRAINDICATIONS_TOPIC = "ask_contraindications"
 HANDOFF_BUTTON: Button = {"title": "Talk to our team", "payload": "/human_handoff"}
 BOOKING_BUTTON: Button = {"title": "Book a consultation", "payload": "/book_consultation"}
+# Under every FAQ answer, after the follow-ups: channels render these as small rating
+# controls (channels.quick_replies.is_feedback); the vote is stored on the conversation.
+FEEDBACK_BUTTONS: list[Button] = [
+    {"title": "👍", "payload": "/feedback_helpful"},
+    {"title": "👎", "payload": "/feedback_not_helpful"},
+]
 MIN_CLARIFY_CONFIDENCE = 0.1
 # A second FAQ topic this likely means the message asked two things ("does it
 # hurt and how much is it?" ranks pain at ~0.19 under cost at ~0.80): it is
@@ -86,7 +92,17 @@ def faq_reply(
     extra = [{"title": knowledge.title(t), "payload": f"/{t}"} for t in also_asked if knowledge.faq(t) and t != intent]
     extra_payloads = {button["payload"] for button in extra}
     buttons = extra + [b for b in buttons if b["payload"].split("{")[0] not in extra_payloads]
-    return Reply(text="\n\n".join(_unique(parts)), buttons=buttons)
+    return Reply(text="\n\n".join(_unique(parts)), buttons=[*buttons, *FEEDBACK_BUTTONS])
+
+
+def alternative_topics(
+    knowledge: KnowledgeBase, ranking: Sequence[dict[str, object]], answered: str | None, limit: int = 3
+) -> list[str]:
+    """After a 👎: the other topics the rated message was closest to, then the answer's follow-ups."""
+    topics = [str(c.get("name")) for c in ranking if knowledge.faq(str(c.get("name"))) and c.get("name") != answered]
+    entry = knowledge.faq(answered or "")
+    topics += list(entry.follow_ups) if entry else list(knowledge.menu)
+    return list(dict.fromkeys(topics))[:limit]
 
 
 def also_asked_topics(
