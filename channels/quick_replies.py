@@ -120,7 +120,9 @@ class OfferedOptions:
 
     def offer(self, sender: str, buttons: Sequence[Button]) -> None:
         numbered = tuple(str(button.get("payload") or "") for button in buttons if not is_feedback(button))
-        ratings = {_bare_emoji(str(b["title"])): str(b["payload"]) for b in buttons if is_feedback(b) and b.get("title")}
+        ratings = {
+            _bare_emoji(str(b["title"])): str(b["payload"]) for b in buttons if is_feedback(b) and b.get("title")
+        }
         if any(numbered) or ratings:
             self._offered.put(sender, (numbered, ratings))
 
