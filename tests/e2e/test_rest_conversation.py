@@ -173,3 +173,20 @@ def test_http_api_needs_the_token(stack) -> None:
         assert refused.value.code == 401
     with urllib.request.urlopen(f"{stack.rasa_url}/status?token={stack.auth_token}", timeout=10) as reply:
         assert reply.status == 200
+
+
+def test_rating_an_answer_is_stored_with_its_topic_and_nothing_else(stack) -> None:
+    sender = "e2e-rating"
+    answer = chat(stack, sender, "how long is the downtime after microneedling?")
+    payloads = [button["payload"] for button in answer[0]["buttons"]]
+    assert payloads[-2:] == ["/feedback_helpful", "/feedback_not_helpful"]
+    sorry = chat(stack, sender, "/feedback_not_helpful")
+    assert sorry[0]["text"] == KNOWLEDGE.messages["feedback_sorry"]
+    assert sorry[0]["buttons"][-1]["payload"] == "/human_handoff"
+    with urllib.request.urlopen(
+        f"{stack.rasa_url}/conversations/{sender}/tracker?token={stack.auth_token}", timeout=10
+    ) as reply:
+        tracker = json.loads(reply.read())
+    assert tracker["slots"]["feedback"] == {"vote": "down", "topic": "ask_recovery"}
+    thanks = chat(stack, sender, "/feedback_helpful")
+    assert thanks[0]["text"] == KNOWLEDGE.messages["feedback_thanks"]
