@@ -1,8 +1,11 @@
 """Which stored events are a 👍/👎 on an answer, and what they say.
 
-The feedback buttons are not built yet (issue 12's other half); the report
-counts votes already, from either of these shapes, whichever the buttons end
-up storing. Both are ordinary Rasa events, so no schema change is needed:
+The assistant's 👍/👎 buttons send ``/feedback_helpful`` or
+``/feedback_not_helpful``; ``action_record_feedback`` then sets the
+``feedback`` slot to ``{"vote": "up" | "down", "topic": <the answer's topic>}``
+(shape 2 below), and the click itself is not a question. The report also reads
+shape 1, for a deployment whose buttons send the vote as entities. Both are
+ordinary Rasa events, so no schema change is needed:
 
 1. A user message with intent ``feedback`` (the buttons' payload, e.g.
    ``/feedback{"vote": "down", "topic": "ask_pain"}``)::
@@ -29,6 +32,8 @@ from dataclasses import dataclass
 from typing import Any
 
 FEEDBACK_INTENT = "feedback"
+# The assistant's own rating intents (domain.yml): their vote is stored by the slot, not read from the click.
+RATING_INTENTS = frozenset({"feedback_helpful", "feedback_not_helpful"})
 FEEDBACK_SLOT = "feedback"
 UP, DOWN = "up", "down"
 _VOTES = {
@@ -56,12 +61,15 @@ def _topic(value: Any) -> str | None:
 def is_feedback_message(data: dict[str, Any]) -> bool:
     """Whether a user event is a feedback click rather than a question."""
     intent = (data.get("parse_data") or {}).get("intent") or {}
-    return intent.get("name") == FEEDBACK_INTENT
+    return intent.get("name") == FEEDBACK_INTENT or intent.get("name") in RATING_INTENTS
 
 
 def vote_in_user_event(data: dict[str, Any]) -> Vote | None:
     """Shape 1: the vote and topic entities of a ``feedback`` message."""
-    if not is_feedback_message(data):
+    if (
+        not is_feedback_message(data)
+        or ((data.get("parse_data") or {}).get("intent") or {}).get("name") != FEEDBACK_INTENT
+    ):
         return None
     entities = {e.get("entity"): e.get("value") for e in (data.get("parse_data") or {}).get("entities") or []}
     vote = _vote(entities.get("vote"))

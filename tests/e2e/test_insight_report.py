@@ -1,9 +1,9 @@
 """`make report` on a store the real servers wrote: chat through the REST webhook, then check the CSV and HTML.
 
-Votes: the 👍/👎 buttons do not exist yet, so the two documented vote shapes
-(insights/feedback.py) are appended to the conversations through Rasa's own
-HTTP API, which stores them like any other event. The report reads the SQLite
-file while the Rasa server still has it open (WAL mode).
+Votes: a 👎 is clicked through the webhook as the widget sends it (the action
+stores the feedback slot); the other documented vote shape (insights/feedback.py,
+entities on a ``feedback`` message) is appended through Rasa's own HTTP API. The
+report reads the SQLite file while the Rasa server still has it open (WAL mode).
 """
 
 from __future__ import annotations
@@ -38,9 +38,8 @@ CONVERSATIONS = {
         ("I had microneedling two days ago and now my face has pus and a fever", KNOWLEDGE.urgent_escalation)
     ],
 }
+CLICKS = {"e2e-report-pain": "/feedback_not_helpful"}  # on the latest answer, the 1 mm one: stored as the slot
 VOTES = {
-    # Shape 2: the feedback slot, without a topic (the vote is for the latest answer, the 1 mm one).
-    "e2e-report-pain": {"event": "slot", "name": "feedback", "value": {"vote": "down"}},
     # Shape 1: a feedback message with vote and topic entities.
     "e2e-report-cost": {
         "event": "user",
@@ -75,6 +74,8 @@ def report(tmp_path_factory) -> tuple[list[dict[str, str]], str]:
             for message, expected in turns:
                 replies = chat(stack, sender, message)
                 assert replies[0]["text"] == expected, (message, replies[0]["text"])
+        for sender, payload in CLICKS.items():
+            assert chat(stack, sender, payload)[0]["text"] == KNOWLEDGE.messages["feedback_sorry"]
         for sender, event in VOTES.items():
             append_event(stack, sender, event)
         done = subprocess.run(

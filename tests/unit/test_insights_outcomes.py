@@ -56,3 +56,14 @@ def test_action_names_decide_when_the_texts_have_changed_since(replies: ReplyTex
 )
 def test_channel_from_the_event_else_the_sender_prefix(data: dict, sender: str, channel: str) -> None:
     assert channel_of(data, sender) == channel
+
+
+def test_the_assistants_rating_click_is_not_a_question_and_counts_once() -> None:
+    """The click (/feedback_not_helpful) is skipped as a question; its vote comes from the slot the action sets."""
+    from insights.feedback import Vote, is_feedback_message, vote_in_slot_event, vote_in_user_event
+
+    click = {"text": "/feedback_not_helpful", "parse_data": {"intent": {"name": "feedback_not_helpful"}}}
+    assert is_feedback_message(click)
+    assert vote_in_user_event(click) is None
+    slot = {"name": "feedback", "value": {"vote": "down", "topic": "ask_pain"}}
+    assert vote_in_slot_event(slot) == Vote("down", "ask_pain")
