@@ -39,6 +39,7 @@ from channels.markdown_render import WHATSAPP_MAX_CHARS, split_text, to_whatsapp
 from channels.provider_channel import OnNewMessage, ProviderInputChannel
 from channels.provider_http import ProviderClient, ProviderError, positive_float
 from channels.quick_replies import OfferedOptions, numbered_options
+from channels.sender_ids import WHATSAPP_PREFIX as SENDER_PREFIX
 from channels.signatures import TWILIO_SIGNATURE_HEADER, twilio_signature_ok
 from channels.webhook_payload import DirectReply
 
@@ -99,7 +100,7 @@ class WhatsAppSettings:
 def sender_pseudonym(auth_token: str, address: str) -> str:
     """A stable conversation id for a WhatsApp address that does not reveal the phone number."""
     digest = hmac.new(auth_token.encode(), address.encode(), hashlib.sha256).hexdigest()
-    return f"whatsapp-{digest[:20]}"
+    return f"{SENDER_PREFIX}{digest[:20]}"
 
 
 def parse_form(raw_body: bytes | None) -> FormParams | None:
