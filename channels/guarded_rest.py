@@ -18,14 +18,20 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.blueprints import channel_blueprint
+from channels.sender_gate import SenderGate
 from channels.webhook_payload import BadRequest, DirectReply, parse_webhook_payload
 
 logger = logging.getLogger(__name__)
 FAILURE_REPLY = "Sorry, something went wrong on our side. Please try again in a moment."
+BUSY_REPLY = "Too many messages at once from this conversation. Please wait for the answers, then try again."
 
 
 class GuardedRestInput(RestInput):
     """REST webhook that validates input; same name and URL as Rasa's ``rest``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = SenderGate()
 
     @classmethod
     def name(cls) -> str:
@@ -46,9 +52,17 @@ class GuardedRestInput(RestInput):
                 return response.json({"error": payload.reason}, status=400)
             if isinstance(payload, DirectReply):
                 return response.json([{"recipient_id": payload.sender, "text": payload.text}])
+            ticket = self.gate.admit(payload.sender)
+            if ticket is None:
+                logger.warning("rest: %s has %d messages in flight, refused one more (429)", payload.sender,
+                               self.gate.max_in_flight)  # fmt: skip
+                return response.json({"error": BUSY_REPLY}, status=429, headers={"Retry-After": "1"})
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(UserMessage(payload.text, collector, payload.sender, input_channel=self.name()))
+                async with ticket:
+                    await on_new_message(
+                        UserMessage(payload.text, collector, payload.sender, input_channel=self.name())
+                    )
             except Exception:
                 logger.exception("rest: failed to handle a message (text not logged)")
                 return response.json({"error": FAILURE_REPLY}, status=500)
