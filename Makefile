@@ -23,11 +23,11 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # service/launcher.py; see the README for the variables.
 
 .PHONY: help run shell test lint format unit validate train spacy-pipeline rasa-test holdout e2e eval tune check-knowledge clean \
-        bench bench-profile browser chromium channels
+        bench bench-profile browser chromium channels faults
 
 help:
 	@echo "make run    - set up, train if data/config changed, start the assistant"
-	@echo "make test   - set up and run every check (lint, unit, data validation, rasa test, held-out NLU, end-to-end, browser, messaging channels)"
+	@echo "make test   - set up and run every check (lint, unit, data validation, rasa test, held-out NLU, end-to-end, browser, messaging channels, faults)"
 	@echo "make shell  - chat with the assistant in this terminal"
 	@echo "make eval   - answer quality of the assistant and two baselines on the held-out set (results/eval.md)"
 	@echo "make tune   - choose the fallback thresholds on a validation split of data/nlu"
@@ -94,6 +94,11 @@ e2e: $(MODEL)
 channels: $(MODEL)
 	$(PY) -m pytest -q tests/channels
 
+# Faults on the single-machine stack (127.0.0.1 only, bounded): the SQLite tracker
+# store locked by another process and made unwritable under load.
+faults: $(MODEL)
+	$(PY) -m pytest -q tests/faults
+
 # The website chat widget in a real headless browser: Debian's Chromium, driven by
 # the pinned Python playwright package (never `playwright install`: no browser download).
 CHROMIUM := /usr/bin/chromium
@@ -130,7 +135,7 @@ bench: $(MODEL) $(VENV)/.bench-installed
 bench-profile: $(MODEL) $(VENV)/.bench-installed
 	$(PY) -m bench.profile
 
-test: lint unit validate rasa-test holdout e2e browser channels
+test: lint unit validate rasa-test holdout e2e browser channels faults
 	@echo "make test: all checks passed"
 
 clean:

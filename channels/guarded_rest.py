@@ -20,6 +20,7 @@ from sanic.response import HTTPResponse
 from channels.blueprints import channel_blueprint
 from channels.sender_gate import SenderGate
 from channels.webhook_payload import BadRequest, DirectReply, parse_webhook_payload
+from service.save_watch import NOT_STORED_REPLY, watch_saves
 
 logger = logging.getLogger(__name__)
 FAILURE_REPLY = "Sorry, something went wrong on our side. Please try again in a moment."
@@ -60,12 +61,17 @@ class GuardedRestInput(RestInput):
             collector = CollectingOutputChannel()
             try:
                 async with ticket:
-                    await on_new_message(
-                        UserMessage(payload.text, collector, payload.sender, input_channel=self.name())
-                    )
+                    with watch_saves() as saves:
+                        message = UserMessage(payload.text, collector, payload.sender, input_channel=self.name())
+                        await on_new_message(message)
             except Exception:
                 logger.exception("rest: failed to handle a message (text not logged)")
                 return response.json({"error": FAILURE_REPLY}, status=500)
+            if saves.failed:
+                # The answer is dropped too: the visitor sends again, and the stored conversation stays consistent.
+                reason = saves.failures[-1][1]
+                logger.error("rest: conversation %s not stored, answered 503 (%s)", payload.sender, reason)
+                return response.json({"error": NOT_STORED_REPLY}, status=503, headers={"Retry-After": "5"})
             return response.json(collector.messages)
 
         return webhook

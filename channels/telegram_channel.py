@@ -37,6 +37,7 @@ from channels.sender_ids import TELEGRAM_PREFIX
 from channels.signatures import TELEGRAM_SECRET_HEADER, telegram_secret_ok
 from channels.telegram_update import TelegramInbound, parse_update
 from channels.webhook_payload import DirectReply, parse_json
+from service.save_watch import NOT_STORED_REPLY, watch_saves
 
 logger = logging.getLogger(__name__)
 
@@ -215,7 +216,11 @@ class TelegramInput(ProviderInputChannel):
         else:
             # No await before this call: Rasa issues this sender's lock ticket now,
             # so two messages from one person are answered in the order they came.
-            await on_new_message(UserMessage(screened.text, output, sender, input_channel=self.name()))
+            with watch_saves() as saves:
+                await on_new_message(UserMessage(screened.text, output, sender, input_channel=self.name()))
+            if saves.failed:
+                logger.error("%s: conversation %s not stored: %s", self.name(), sender, saves.failures[-1][1])
+                await output.send_text_message(sender, NOT_STORED_REPLY)
         if output.skipped:
             logger.error("telegram: skipped %d further replies to %s after a failed send", output.skipped, sender)
 

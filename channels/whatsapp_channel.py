@@ -42,6 +42,7 @@ from channels.quick_replies import OfferedOptions, numbered_options
 from channels.sender_ids import WHATSAPP_PREFIX as SENDER_PREFIX
 from channels.signatures import TWILIO_SIGNATURE_HEADER, twilio_signature_ok
 from channels.webhook_payload import DirectReply
+from service.save_watch import NOT_STORED_REPLY, watch_saves
 
 logger = logging.getLogger(__name__)
 
@@ -243,7 +244,11 @@ class WhatsAppInput(ProviderInputChannel):
         else:
             # No await before this call: Rasa issues this sender's lock ticket now,
             # so two messages from one person are answered in the order they came.
-            await on_new_message(UserMessage(screened.text, output, sender, input_channel=self.name()))
+            with watch_saves() as saves:
+                await on_new_message(UserMessage(screened.text, output, sender, input_channel=self.name()))
+            if saves.failed:
+                logger.error("%s: conversation %s not stored: %s", self.name(), sender, saves.failures[-1][1])
+                await output.send_text_message(sender, NOT_STORED_REPLY)
         if output.skipped:
             logger.error("whatsapp: skipped %d further replies to %s after a failed send", output.skipped, sender)
 
