@@ -19,6 +19,7 @@ from sanic.response import HTTPResponse
 
 from channels.blueprints import channel_blueprint
 from channels.sender_gate import SenderGate
+from channels.unavailable import unavailable_reply
 from channels.webhook_payload import BadRequest, DirectReply, parse_webhook_payload
 from service.save_watch import NOT_STORED_REPLY, watch_saves
 
@@ -33,6 +34,7 @@ class GuardedRestInput(RestInput):
     def __init__(self) -> None:
         super().__init__()
         self.gate = SenderGate()
+        self.unavailable = unavailable_reply()
 
     @classmethod
     def name(cls) -> str:
@@ -72,6 +74,11 @@ class GuardedRestInput(RestInput):
                 reason = saves.failures[-1][1]
                 logger.error("rest: conversation %s not stored, answered 503 (%s)", payload.sender, reason)
                 return response.json({"error": NOT_STORED_REPLY}, status=503, headers={"Retry-After": "5"})
+            if not collector.messages:
+                logger.error(
+                    "rest: no answer for %s (action server down?); sent 'temporarily unavailable'", payload.sender
+                )
+                return response.json([{"recipient_id": payload.sender, "text": self.unavailable}])
             return response.json(collector.messages)
 
         return webhook

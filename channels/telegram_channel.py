@@ -36,6 +36,7 @@ from channels.quick_replies import Button, CallbackPayloads, button_title_for, i
 from channels.sender_ids import TELEGRAM_PREFIX
 from channels.signatures import TELEGRAM_SECRET_HEADER, telegram_secret_ok
 from channels.telegram_update import TelegramInbound, parse_update
+from channels.unavailable import unavailable_reply
 from channels.webhook_payload import DirectReply, parse_json
 from service.save_watch import NOT_STORED_REPLY, watch_saves
 
@@ -221,6 +222,11 @@ class TelegramInput(ProviderInputChannel):
             if saves.failed:
                 logger.error("%s: conversation %s not stored: %s", self.name(), sender, saves.failures[-1][1])
                 await output.send_text_message(sender, NOT_STORED_REPLY)
+            elif output.sent == 0 and not output.failed:
+                logger.error(
+                    "%s: no answer for %s (action server down?); sent 'temporarily unavailable'", self.name(), sender
+                )
+                await output.send_text_message(sender, unavailable_reply())
         if output.skipped:
             logger.error("telegram: skipped %d further replies to %s after a failed send", output.skipped, sender)
 

@@ -41,6 +41,7 @@ from channels.provider_http import ProviderClient, ProviderError, positive_float
 from channels.quick_replies import OfferedOptions, numbered_options
 from channels.sender_ids import WHATSAPP_PREFIX as SENDER_PREFIX
 from channels.signatures import TWILIO_SIGNATURE_HEADER, twilio_signature_ok
+from channels.unavailable import unavailable_reply
 from channels.webhook_payload import DirectReply
 from service.save_watch import NOT_STORED_REPLY, watch_saves
 
@@ -249,6 +250,11 @@ class WhatsAppInput(ProviderInputChannel):
             if saves.failed:
                 logger.error("%s: conversation %s not stored: %s", self.name(), sender, saves.failures[-1][1])
                 await output.send_text_message(sender, NOT_STORED_REPLY)
+            elif output.sent == 0 and not output.failed:
+                logger.error(
+                    "%s: no answer for %s (action server down?); sent 'temporarily unavailable'", self.name(), sender
+                )
+                await output.send_text_message(sender, unavailable_reply())
         if output.skipped:
             logger.error("whatsapp: skipped %d further replies to %s after a failed send", output.skipped, sender)
 

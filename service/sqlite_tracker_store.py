@@ -43,10 +43,12 @@ batches so no single write holds the database for long.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import itertools
 import json
 import logging
+import os
 import sqlite3
 import time
 from collections import OrderedDict
@@ -117,6 +119,16 @@ class StoreBusyError(RuntimeError):
     """A save waited ``WRITE_DEADLINE_S`` in line and was not tried."""
 
 
+def _make_private(database: str) -> None:
+    """Owner-only access to the database and its WAL files (SQLite gives new WAL files the database's mode).
+
+    The conversations may describe someone's health; a file readable by every user of the machine leaks them.
+    """
+    for path in (database, f"{database}-wal", f"{database}-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(path, 0o600)
+
+
 def _connect(database: str) -> sqlite3.Connection:
     return sqlite3.connect(database, isolation_level=None, check_same_thread=False, timeout=READ_BUSY_TIMEOUT_S)
 
@@ -141,6 +153,7 @@ class SQLiteTrackerStore(SQLTrackerStore):
             )
         # Only the SQL store's own arguments: endpoints.yml also carries Redis settings (port, db, password).
         super().__init__(domain=domain, host=str(url), event_broker=event_broker)
+        _make_private(url.database)
         self._writer = _connect(url.database)
         self._writer.execute("PRAGMA journal_mode=WAL")
         self._writer.execute("PRAGMA synchronous=NORMAL")

@@ -142,6 +142,11 @@ def test_rest_cannot_reach_a_telegram_conversation(channel_stack, telegram_user,
     assert telegram_user.says("Does microneedling hurt?") == 200
     fake_provider.wait_for(str(telegram_user.chat_id), 2, "sendMessage")
     sender = f"telegram-{telegram_user.chat_id}"
+    deadline = time.monotonic() + 10  # the answer goes out before the turn is saved
+    while not any(event["event"] == "user" for event in tracker(channel_stack, sender)["events"]):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.5)
     before = tracker(channel_stack, sender)["events"]
     for message in ("and what about 1 mm needles?", "/restart"):
         status, _ = post(
