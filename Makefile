@@ -23,7 +23,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # service/launcher.py; see the README for the variables.
 
 .PHONY: help run shell test lint format unit validate train spacy-pipeline rasa-test holdout e2e eval tune check-knowledge clean \
-        bench bench-profile browser chromium channels faults
+        bench bench-profile browser chromium channels faults soak
 
 help:
 	@echo "make run    - set up, train if data/config changed, start the assistant"
@@ -32,6 +32,7 @@ help:
 	@echo "make eval   - answer quality of the assistant and two baselines on the held-out set (results/eval.md)"
 	@echo "make tune   - choose the fallback thresholds on a validation split of data/nlu"
 	@echo "make check-knowledge - validate knowledge/microneedling_faq.yml after editing it"
+	@echo "make soak   - 10,000 messages from 200 conversations, then each server killed and SQLite locked under load"
 	@echo "make bench  - latency, throughput, start-up, memory and training time against the rasa init bot"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-model.txt constraints.txt
@@ -95,9 +96,16 @@ channels: $(MODEL)
 	$(PY) -m pytest -q tests/channels
 
 # Faults on the single-machine stack (127.0.0.1 only, bounded): the SQLite tracker
-# store locked by another process and made unwritable under load.
+# store locked by another process and made unwritable under load, each server
+# killed and restarted, signals and ports; a short load-and-fault soak.
 faults: $(MODEL)
 	$(PY) -m pytest -q tests/faults
+
+# The full load-and-fault soak (not in `make test`: ~5 min): 10,000 messages from
+# 200 concurrent conversations, then SIGKILL of each server and SQLite locked for 20 s
+# under load; prints the figures.
+soak: $(MODEL)
+	SOAK_MESSAGES=10000 SOAK_CONVERSATIONS=200 SOAK_LOCK_S=20 $(PY) -m pytest -q -s tests/faults/test_soak.py
 
 # The website chat widget in a real headless browser: Debian's Chromium, driven by
 # the pinned Python playwright package (never `playwright install`: no browser download).
