@@ -226,7 +226,10 @@ class WhatsAppInput(ProviderInputChannel):
         if not address:
             return 400, "No sender (From) in the request."
         message_sid = (params.get("MessageSid") or [""])[0]
-        if message_sid and self.seen_ids.seen_before(message_sid):
+        if not message_sid:
+            # Twilio names every message; without the id a captured signed request could be replayed forever.
+            return 400, "No MessageSid in the request."
+        if self.seen_ids.seen_before(message_sid):
             return 200, EMPTY_TWIML
         if not self.tasks.has_room():
             logger.error("whatsapp: %d messages pending, refusing more for now (503)", self.tasks.pending)

@@ -218,6 +218,18 @@ def test_whatsapp_request_without_a_sender_is_refused(whatsapp_user, log_mark) -
     assert status == 400
 
 
+def test_a_signed_whatsapp_request_without_message_sid_is_refused_not_replayable(
+    whatsapp_user, fake_provider, log_mark
+) -> None:
+    form = whatsapp_user.form("Does it hurt?")
+    del form["MessageSid"]
+    for _ in range(2):  # a replay of the same signed request
+        status, _ = whatsapp_user.send_form(form, whatsapp_user.sign(form))
+        assert status == 400
+    time.sleep(0.5)
+    assert fake_provider.sent(whatsapp_user.address) == []
+
+
 def test_whatsapp_invalid_utf8_form_is_refused(whatsapp_user, log_mark) -> None:
     status, _ = post(whatsapp_user.webhook_url, b"Body=\xff\xfe&From=x", {"X-Twilio-Signature": "x"})
     assert status == 403
