@@ -40,6 +40,10 @@ DEFAULT_ENVIRONMENT = {
     "RASA_TELEMETRY_ENABLED": "false",
     "TF_CPP_MIN_LOG_LEVEL": "2",
     "SANIC_HOST": "127.0.0.1",
+    # Rasa's listen backlog (rasa.constants.ENV_SANIC_BACKLOG; Rasa's default 100). 200 visitors arriving within
+    # two seconds overflowed 100: the kernel dropped their connections and they waited for TCP's SYN
+    # retransmissions (1, 3, 7, 15, 31 s), so first messages took up to 31 s (make soak).
+    "SANIC_BACKLOG": "1024",
     # One BLAS thread: OpenBLAS's threads fought over 2 cores for small matrix
     # products (the NumPy encoder's: 22.9 -> 9.6 ms per message; README,
     # Performance). The served encoder is ONNX Runtime, pinned to one thread itself.
