@@ -44,6 +44,9 @@ DEFAULT_ENVIRONMENT = {
     # two seconds overflowed 100: the kernel dropped their connections and they waited for TCP's SYN
     # retransmissions (1, 3, 7, 15, 31 s), so first messages took up to 31 s (make soak).
     "SANIC_BACKLOG": "1024",
+    # Rasa's --response-timeout (its default is 3600 s). Sanic reads a request's body under this limit, so a
+    # body that stops half-way held its connection for an hour; nothing legitimate takes a minute.
+    "RASA_RESPONSE_TIMEOUT_S": "60",
     # One BLAS thread: OpenBLAS's threads fought over 2 cores for small matrix
     # products (the NumPy encoder's: 22.9 -> 9.6 ms per message; README,
     # Performance). The served encoder is ONNX Runtime, pinned to one thread itself.
@@ -146,7 +149,7 @@ def action_command(port: int) -> list[str]:
     return [sys.executable, "-m", "actions", "--port", str(port)]
 
 
-def rasa_command(model: Path, port: int, cors: str | None) -> list[str]:
+def rasa_command(model: Path, port: int, cors: str | None, response_timeout_s: str = "60") -> list[str]:
     """The ``rasa run`` command line: REST channel on, HTTP API behind the token.
 
     The token is not on it (``ps`` shows every user the command line): the
@@ -160,6 +163,7 @@ def rasa_command(model: Path, port: int, cors: str | None) -> list[str]:
         "--credentials", str(PROJECT_ROOT / "credentials.yml"),
         "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
         "--enable-api",
+        "--response-timeout", response_timeout_s,
     ]  # fmt: skip
     if cors:
         command += ["--cors", *cors.split()]
@@ -226,7 +230,8 @@ def running_stack(
         log_dir / "action-server.log" if log_dir else None,
     )  # fmt: skip
     rasa = Server(
-        "Rasa server", rasa_command(model, rasa_port, cors), rasa_environment(process_env, token), PROJECT_ROOT,
+        "Rasa server", rasa_command(model, rasa_port, cors, process_env["RASA_RESPONSE_TIMEOUT_S"]),
+        rasa_environment(process_env, token), PROJECT_ROOT,
         rasa_port, lambda: url_answers(f"{rasa_url}/status?token={token}"), "RASA_PORT",
         log_dir / "rasa-server.log" if log_dir else None,
     )  # fmt: skip

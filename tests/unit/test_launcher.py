@@ -19,6 +19,7 @@ def test_rasa_reads_back_the_auth_token_whatever_it_starts_with(token: str) -> N
     arguments = rasa_arguments(command[command.index("run") :], rasa_environment({}, token))
     parsed = create_argument_parser().parse_args(arguments)
     assert parsed.auth_token == token
+    assert parsed.response_timeout == 60  # Rasa's default, 3600 s, held a half-sent body for an hour
     assert parsed.port == 5123
     assert parsed.enable_api is True
     assert parsed.cors == ["https://clinic.example"]
