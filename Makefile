@@ -102,10 +102,10 @@ faults: $(MODEL)
 	$(PY) -m pytest -q tests/faults
 
 # The full load-and-fault soak (not in `make test`: ~5 min): 10,000 messages from
-# 200 concurrent conversations, then SIGKILL of each server and SQLite locked for 20 s
-# under load; prints the figures.
+# 200 concurrent conversations (joining over 10 s), then SIGKILL of each server and
+# SQLite locked for 20 s under load; prints the figures.
 soak: $(MODEL)
-	SOAK_MESSAGES=10000 SOAK_CONVERSATIONS=200 SOAK_LOCK_S=20 $(PY) -m pytest -q -s tests/faults/test_soak.py
+	SOAK_MESSAGES=10000 SOAK_CONVERSATIONS=200 SOAK_RAMP_S=10 SOAK_LOCK_S=20 $(PY) -m pytest -q -s tests/faults/test_soak.py
 
 # The website chat widget in a real headless browser: Debian's Chromium, driven by
 # the pinned Python playwright package (never `playwright install`: no browser download).

@@ -3,7 +3,11 @@
 Rasa's stock ``RestInput`` passes a missing message on as ``None``, answers
 malformed JSON with Sanic's generic error, and logs message text on failure.
 This channel keeps the stock URL (``/webhooks/rest/webhook``) and reply format
-but validates the body first and never logs what the person wrote.
+but validates the body first and never logs what the person wrote. It also
+admits a conversation's messages one at a time and refuses a burst with 429
+(channels/sender_gate.py), answers 503 when the turn could not be stored
+(service/save_watch.py), and says "temporarily unavailable" when a turn
+produced no answer at all (channels/unavailable.py).
 """
 
 from __future__ import annotations
