@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -36,9 +36,7 @@ from channels.quick_replies import Button, CallbackPayloads, button_title_for, i
 from channels.sender_ids import TELEGRAM_PREFIX
 from channels.signatures import TELEGRAM_SECRET_HEADER, telegram_secret_ok
 from channels.telegram_update import TelegramInbound, parse_update
-from channels.unavailable import unavailable_reply
 from channels.webhook_payload import DirectReply, parse_json
-from service.save_watch import NOT_STORED_REPLY, watch_saves
 
 logger = logging.getLogger(__name__)
 
@@ -215,18 +213,9 @@ class TelegramInput(ProviderInputChannel):
         if isinstance(screened, DirectReply):
             await output.send_text_message(sender, screened.text)
         else:
-            # No await before this call: Rasa issues this sender's lock ticket now,
+            # No await before this call: it takes this person's place in line now,
             # so two messages from one person are answered in the order they came.
-            with watch_saves() as saves:
-                await on_new_message(UserMessage(screened.text, output, sender, input_channel=self.name()))
-            if saves.failed:
-                logger.error("%s: conversation %s not stored: %s", self.name(), sender, saves.failures[-1][1])
-                await output.send_text_message(sender, NOT_STORED_REPLY)
-            elif output.sent == 0 and not output.failed:
-                logger.error(
-                    "%s: no answer for %s (action server down?); sent 'temporarily unavailable'", self.name(), sender
-                )
-                await output.send_text_message(sender, unavailable_reply())
+            await self.run_turn(screened.text, output, sender, on_new_message)
         if output.skipped:
             logger.error("telegram: skipped %d further replies to %s after a failed send", output.skipped, sender)
 

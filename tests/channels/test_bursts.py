@@ -54,3 +54,18 @@ def test_a_burst_from_one_visitor_is_answered_or_refused_quickly(channel_stack) 
     assert len(user_texts(channel_stack, sender)) == answered
     status, _ = post(url, json.dumps({"sender": sender, "message": "thanks"}).encode(), JSON)
     assert status == 200
+
+
+def test_a_telegram_burst_is_answered_in_order_without_rasas_one_second_polling(
+    new_telegram_user, fake_provider
+) -> None:
+    user = new_telegram_user()
+    questions = ["Does it hurt?", "How much is it?", "What is the downtime?", "How many sessions?", "Is it safe?"] * 2
+    began = time.monotonic()
+    for question in questions:
+        assert user.says(question) == 200
+    sent = fake_provider.wait_for(str(user.chat_id), len(questions) + 1, "sendMessage")  # + the first disclaimer
+    seconds = time.monotonic() - began
+    # Rasa's lock store polls once a second for a waiting message: 10 messages took over 9 s before.
+    assert seconds < 5, f"{seconds:.1f} s for {len(questions)} messages"
+    assert not any("still answering" in record.text for record in sent)
