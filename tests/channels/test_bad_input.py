@@ -126,6 +126,7 @@ def test_rest_answers_odd_messages_politely(channel_stack, log_mark, message: st
     if expected:
         assert any(expected in text for text in texts), texts
     assert not any("<script" in text or "<img" in text or "<b>" in text for text in texts)
+    assert not any("temporarily unavailable" in text for text in texts), "a lost answer"
 
 
 def test_injected_slots_are_not_set(channel_stack, log_mark) -> None:
