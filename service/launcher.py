@@ -26,8 +26,6 @@ from service.rasa_server import AUTH_TOKEN_VARIABLE
 from service.retention import BadRetentionError, retention_seconds
 from service.supervisor import Server, StartupError, Supervisor
 
-__all__ = ["StartupError"]  # raised by running_stack; defined with the supervisor that raises it too
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "microneedling-faq.tar.gz"
 TOKEN_FILE = PROJECT_ROOT / "var" / "rasa_auth_token"
@@ -41,8 +39,8 @@ DEFAULT_ENVIRONMENT = {
     "TF_CPP_MIN_LOG_LEVEL": "2",
     "SANIC_HOST": "127.0.0.1",
     # Rasa's listen backlog (rasa.constants.ENV_SANIC_BACKLOG; Rasa's default 100). 200 visitors arriving within
-    # two seconds overflowed 100: the kernel dropped their connections and they waited for TCP's SYN
-    # retransmissions (1, 3, 7, 15, 31 s), so first messages took up to 31 s (make soak).
+    # two seconds overflowed 100 (the kernel's ListenOverflows counter rose by thousands in make soak), and
+    # those visitors waited for TCP's SYN retransmissions (1, 3, 7, 15, 31 s) before being heard at all.
     "SANIC_BACKLOG": "1024",
     # Rasa's --response-timeout (its default is 3600 s). Sanic reads a request's body under this limit, so a
     # body that stops half-way held its connection for an hour; nothing legitimate takes a minute.
