@@ -42,7 +42,7 @@ def test_a_burst_from_one_visitor_is_answered_or_refused_quickly(channel_stack) 
     statuses = [status for status, _, _ in results]
     assert set(statuses) <= {200, 429}, statuses
     # Rasa's own lock polls once a second: 20 messages took up to 19 s before the gate.
-    assert max(seconds for _, _, seconds in results) < 5, sorted(seconds for _, _, seconds in results)
+    assert max(seconds for _, _, seconds in results) < 8, sorted(seconds for _, _, seconds in results)
     for status, body, _ in results:
         if status == 200:
             assert json.loads(body)[0]["text"]
@@ -67,5 +67,5 @@ def test_a_telegram_burst_is_answered_in_order_without_rasas_one_second_polling(
     sent = fake_provider.wait_for(str(user.chat_id), len(questions) + 1, "sendMessage")  # + the first disclaimer
     seconds = time.monotonic() - began
     # Rasa's lock store polls once a second for a waiting message: 10 messages took over 9 s before.
-    assert seconds < 5, f"{seconds:.1f} s for {len(questions)} messages"
+    assert seconds < 6, f"{seconds:.1f} s for {len(questions)} messages"
     assert not any("still answering" in record.text for record in sent)
