@@ -23,7 +23,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # service/launcher.py; see the README for the variables.
 
 .PHONY: help run shell test lint format unit validate train spacy-pipeline rasa-test holdout e2e eval tune check-knowledge clean \
-        bench bench-profile browser chromium channels faults soak
+        bench bench-profile bench-report report browser chromium postgresql channels faults soak
 
 help:
 	@echo "make run    - set up, train if data/config changed, start the assistant"
@@ -34,6 +34,9 @@ help:
 	@echo "make check-knowledge - validate knowledge/microneedling_faq.yml after editing it"
 	@echo "make soak   - 10,000 messages from 200 conversations, then each server killed and SQLite locked under load"
 	@echo "make bench  - latency, throughput, start-up, memory and training time against the rasa init bot"
+	@echo "make report - what patients asked, what went unanswered, 👍/👎 per topic (results/insight-report.html,"
+	@echo "              results/unanswered-questions.csv); REPORT_ARGS='--since 2026-11-24 --until 2026-11-30'"
+	@echo "make bench-report - time make report on a generated 100,000-event tracker store"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-model.txt constraints.txt
 	@$(BOOTSTRAP_PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 10), f"Python 3.10 needed (Rasa 3.6), found {sys.version.split()[0]}"'
@@ -87,7 +90,7 @@ rasa-test: $(MODEL)
 holdout: $(MODEL)
 	$(PY) -m pytest -q -s tests/nlu
 
-e2e: $(MODEL)
+e2e: $(MODEL) postgresql
 	$(PY) -m pytest -q -s tests/e2e
 
 # Telegram and WhatsApp (Twilio) connectors: pure modules, then both real servers
@@ -118,6 +121,16 @@ $(CHROMIUM):
 
 chromium: $(CHROMIUM)
 
+# PostgreSQL server binaries for the tests that read Rasa's SQL store from a
+# throw-away cluster (Debian's package; the tests start and stop their own).
+POSTGRES_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
+
+postgresql:
+	@if [ -z "$(POSTGRES_INITDB)" ]; then \
+	    $(SUDO) apt-get update -q && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql; \
+	fi
+
 browser: $(MODEL) $(CHROMIUM)
 	CHROMIUM_PATH=$(CHROMIUM) $(PY) -m pytest -q tests/browser
 
@@ -142,6 +155,14 @@ bench: $(MODEL) $(VENV)/.bench-installed
 
 bench-profile: $(MODEL) $(VENV)/.bench-installed
 	$(PY) -m bench.profile
+
+# Insight report from the tracker store the assistant uses (TRACKER_STORE_URL, default var/trackers.db),
+# read-only. Groups unanswered questions with the trained model's encoder layers if there is a model.
+report: $(VENV)/.installed
+	$(PY) -m insights $(REPORT_ARGS)
+
+bench-report: $(VENV)/.installed
+	$(PY) -m bench.report_speed
 
 test: lint unit validate rasa-test holdout e2e browser channels faults
 	@echo "make test: all checks passed"

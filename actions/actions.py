@@ -24,12 +24,15 @@ from actions.conversation_context import (
     latest_entities,
     latest_text,
     previous_user_intent,
+    previous_user_ranking,
 )
 from actions.knowledge_loader import default_knowledge_base
 from actions.knowledge_model import KnowledgeBase
 from microneedling_nlp.message_screen import InputProblem, screen_message
 
 LAST_TOPIC_SLOT = "last_topic"
+FEEDBACK_SLOT = "feedback"
+VOTES = {"feedback_helpful": "up", "feedback_not_helpful": "down"}
 DISCLAIMER_SLOT = "disclaimer_shown"
 _PROBLEM_MESSAGES = {
     InputProblem.EMPTY: "empty_message",
@@ -84,7 +87,8 @@ def answer_topic(
     dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: KnowledgeBase, topic: str
 ) -> list[EventType]:
     """Send the FAQ answer for a topic, with the disclaimer once per conversation."""
-    reply = answer_builder.faq_reply(knowledge, topic, latest_entities(tracker))
+    also_asked = answer_builder.also_asked_topics(knowledge, intent_ranking(tracker), topic)
+    reply = answer_builder.faq_reply(knowledge, topic, latest_entities(tracker), also_asked)
     dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
     events: list[EventType] = [SlotSet(LAST_TOPIC_SLOT, topic)]
     if not tracker.get_slot(DISCLAIMER_SLOT):
@@ -195,3 +199,28 @@ class ActionBookConsultation(Action):
         knowledge = default_knowledge_base()
         dispatcher.utter_message(text=knowledge.booking, buttons=[answer_builder.HANDOFF_BUTTON])
         return []
+
+
+class ActionRecordFeedback(Action):
+    """👍 / 👎 on the last answer: stored as the ``feedback`` slot (vote and topic, nothing else).
+
+    A 👎 asks nothing personal: it offers to rephrase, the closest other topics and the team.
+    """
+
+    def name(self) -> str:
+        return "action_record_feedback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        knowledge = default_knowledge_base()
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        vote = VOTES.get(str(intent), "down")
+        topic = tracker.get_slot(LAST_TOPIC_SLOT)
+        if vote == "up":
+            dispatcher.utter_message(text=knowledge.messages["feedback_thanks"])
+        else:
+            others = answer_builder.alternative_topics(knowledge, previous_user_ranking(tracker), topic, limit=2)
+            buttons = [{"title": knowledge.title(t), "payload": f"/{t}"} for t in others]
+            dispatcher.utter_message(
+                text=knowledge.messages["feedback_sorry"], buttons=[*buttons, answer_builder.HANDOFF_BUTTON]
+            )
+        return [SlotSet(FEEDBACK_SLOT, {"vote": vote, "topic": topic})]

@@ -17,7 +17,19 @@ Button = dict[str, str]
 CONTRAINDICATIONS_TOPIC = "ask_contraindications"
 HANDOFF_BUTTON: Button = {"title": "Talk to our team", "payload": "/human_handoff"}
 BOOKING_BUTTON: Button = {"title": "Book a consultation", "payload": "/book_consultation"}
+# Under every FAQ answer, after the follow-ups: channels render these as small rating
+# controls (channels.quick_replies.is_feedback); the vote is stored on the conversation.
+FEEDBACK_BUTTONS: list[Button] = [
+    {"title": "👍", "payload": "/feedback_helpful"},
+    {"title": "👎", "payload": "/feedback_not_helpful"},
+]
 MIN_CLARIFY_CONFIDENCE = 0.1
+# A second FAQ topic this likely means the message asked two things ("does it
+# hurt and how much is it?" ranks pain at ~0.19 under cost at ~0.80): it is
+# offered first among the buttons. The FallbackClassifier already sends
+# messages whose top two are within 0.15 to "Did you mean". Only the order of
+# the buttons depends on this value.
+ALSO_ASKED_MIN_CONFIDENCE = 0.1
 
 
 @dataclass(frozen=True)
@@ -54,8 +66,14 @@ def resolve_topic(
     return predicted if knowledge.faq(predicted or "") else None
 
 
-def faq_reply(knowledge: KnowledgeBase, intent: str, entities: Sequence[Entity]) -> Reply:
-    """The answer for a topic, focused on the mentioned entities where possible."""
+def faq_reply(
+    knowledge: KnowledgeBase, intent: str, entities: Sequence[Entity], also_asked: Sequence[str] = ()
+) -> Reply:
+    """The answer for a topic, focused on the mentioned entities where possible.
+
+    ``also_asked`` are other topics the same message seems to ask about; they
+    lead the buttons, so a two-part question is one click from its second answer.
+    """
     entry = knowledge.faqs[intent]
     variants = _unique([entry.variant(kind, value) for kind, value in entities])
     parts = variants or [entry.answer]
@@ -70,7 +88,37 @@ def faq_reply(knowledge: KnowledgeBase, intent: str, entities: Sequence[Entity])
             parts.append(
                 f"My sources have no details specific to {value}; your practitioner can tell you what to expect."
             )
-    return Reply(text="\n\n".join(_unique(parts)), buttons=follow_up_buttons(knowledge, entry, entities))
+    buttons = follow_up_buttons(knowledge, entry, entities)
+    extra = [{"title": knowledge.title(t), "payload": f"/{t}"} for t in also_asked if knowledge.faq(t) and t != intent]
+    extra_payloads = {button["payload"] for button in extra}
+    buttons = extra + [b for b in buttons if b["payload"].split("{")[0] not in extra_payloads]
+    return Reply(text="\n\n".join(_unique(parts)), buttons=[*buttons, *FEEDBACK_BUTTONS])
+
+
+def alternative_topics(
+    knowledge: KnowledgeBase, ranking: Sequence[dict[str, object]], answered: str | None, limit: int = 3
+) -> list[str]:
+    """After a 👎: the other topics the rated message was closest to, then the answer's follow-ups."""
+    topics = [str(c.get("name")) for c in ranking if knowledge.faq(str(c.get("name"))) and c.get("name") != answered]
+    entry = knowledge.faq(answered or "")
+    topics += list(entry.follow_ups) if entry else list(knowledge.menu)
+    return list(dict.fromkeys(topics))[:limit]
+
+
+def also_asked_topics(
+    knowledge: KnowledgeBase, ranking: Sequence[dict[str, object]], answered: str, limit: int = 1
+) -> list[str]:
+    """Other FAQ topics the classifier finds likely enough to be a second question in the message."""
+    topics = []
+    for candidate in ranking:
+        name = str(candidate.get("name"))
+        if (
+            name != answered
+            and knowledge.faq(name)
+            and float(candidate.get("confidence") or 0.0) >= (ALSO_ASKED_MIN_CONFIDENCE)
+        ):
+            topics.append(name)
+    return topics[:limit]
 
 
 def follow_up_buttons(knowledge: KnowledgeBase, entry: FaqEntry, entities: Sequence[Entity]) -> list[Button]:

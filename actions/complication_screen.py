@@ -31,10 +31,39 @@ _RED_FLAGS = re.compile(
     r"(way |much |a lot |even |far |so much )?worse",
     re.IGNORECASE,
 )
-# Signs that are normal in mild form (see the side-effects answer) and alarming
-# when someone reports them after a treatment: escalate only with a time marker.
-_AFTER_TREATMENT_SIGNS = re.compile(
-    r"\brash|burning|\bburns?\b|swollen|swelling|swell(ing)? up|blister|bumps|itch|crust|scab|throbbing",
+# Signs the seeds list as expected in the first days (swelling, tenderness like a
+# sunburn): reported after a treatment they escalate, but asked about calmly
+# ("a bit swollen the next morning, is that normal?") they get the after-effects
+# answer, which names the warning signs and the clinic's phone.
+_EXPECTED_SIGNS = re.compile(r"burning|\bburns?\b|swollen|swelling|swell(ing)? up|bumps|puff", re.IGNORECASE)
+# Signs the seeds do not list as expected: escalate after a treatment however calmly asked.
+_WARNING_SIGNS = re.compile(r"\brash|blister|itch|crust|scab|throbbing", re.IGNORECASE)
+# Problems that need no symptom word the lists know: hair loss or new scars,
+# escalated only when tied to the treatment ("since I rolled", "where I was
+# needled"), so "acne left me with scars, can it help?" stays a question.
+_TREATED_AREA_PROBLEMS = re.compile(
+    r"\bhair\b.{0,30}\b(falling|fall|falls|fell|coming|came|shedding) out|bald (patch|patches|spots?)|hair loss"
+    r"|\b(new|now (i )?(have|got)) (\w+ ){0,2}scars?\b|\bscars? (from|since|after) (my|the)\b",
+    re.IGNORECASE,
+)
+_TIED_TO_TREATMENT = re.compile(
+    r"\b(since|after|from|following|where)\b[^.?!,;]{0,30}"
+    r"(roll|needl|treat|session|\bpen\b|procedure|appointment|derma)",
+    re.IGNORECASE,
+)
+# Complaints about how a treatment turned out: a report whether or not a symptom
+# is named ("it ruined my skin", "my face looks worse since the session").
+_COMPLAINTS = re.compile(
+    r"\bruin(ed|s)?\b|\bbotched\b|\b(went|gone) wrong|\bdamaged (my |the )?(skin|face|scalp)"
+    r"|\b(skin|face) (is|was|got|been) damaged|\ballergic to (the|this|that|their|your)\b|\bburn(ed|t)? my\b",
+    re.IGNORECASE,
+)
+_WORSE_SINCE = re.compile(r"\b(look|looks|looked|got|gotten|is|became|getting|went) (\w+ )?worse\b", re.IGNORECASE)
+_TREATMENT_WORD = re.compile(r"micro-?needl|derma ?(roll|pen|stamp)|collagen induction|skin needling", re.IGNORECASE)
+_CALM_NORMALITY_QUESTION = re.compile(
+    r"\b(is|was|are)( (this|that|it|these|those|they|this all))? (normal|expected|ok|okay|fine|typical|usual)\b"
+    r"|^\s*why (do|does|is|am|are|did)\b"
+    r"|\bnormal\?|\bshould i (be )?(worry|worried|concerned)\b|\bpart of the (process|healing)\b",
     re.IGNORECASE,
 )
 _SINCE_TREATMENT = re.compile(
@@ -68,19 +97,36 @@ def emergency_signs(text: str) -> bool:
 def complication_urgency(text: str) -> Urgency:
     """Escalation level for a message that reports a problem, else NONE.
 
-    Severe signs escalate on their own. Red flags escalate when the person speaks
-    about themselves and is not asking a hypothetical ("will I get a fever?").
-    Milder signs (rash, swelling, burning) escalate only when reported as
-    happening since a treatment, so "I have a rash, can I still book?" is still
-    answered as a question about who should avoid microneedling.
+    Severe signs escalate on their own. Red flags escalate unless the message
+    asks a hypothetical ("will I get a fever?"), with or without a pronoun.
+    Milder signs escalate only when the person reports them about themselves as
+    happening since a treatment, so
+    "I have a rash, can I still book?" is still answered as a question about who
+    should avoid microneedling; of those, the expected ones (swelling, burning)
+    asked about calmly ("is this normal?") are left to the after-effects answer.
+    A complaint about the outcome ("it ruined my skin", "looks worse since the
+    session") escalates like a symptom.
     """
     if emergency_signs(text):
         return Urgency.EMERGENCY
-    personal = _FIRST_PERSON.search(text) or _OWN_TREATMENT.search(text)
-    if not personal or _HYPOTHETICAL_OPENING.search(text):
+    if _HYPOTHETICAL_OPENING.search(text):
         return Urgency.NONE
+    # Red flags need no pronoun: "day 4 and the swelling is getting worse" is a report.
     if _RED_FLAGS.search(text):
         return Urgency.URGENT
-    if _AFTER_TREATMENT_SIGNS.search(text) and _SINCE_TREATMENT.search(text):
+    mentions_treatment = _TIED_TO_TREATMENT.search(text) or _TREATMENT_WORD.search(text)
+    if _COMPLAINTS.search(text) and (_FIRST_PERSON.search(text) or mentions_treatment):
+        return Urgency.URGENT
+    if _WORSE_SINCE.search(text) and _TIED_TO_TREATMENT.search(text):
+        return Urgency.URGENT
+    if not (_FIRST_PERSON.search(text) or _OWN_TREATMENT.search(text)):
+        return Urgency.NONE
+    if _TREATED_AREA_PROBLEMS.search(text) and _TIED_TO_TREATMENT.search(text):
+        return Urgency.URGENT
+    if not _SINCE_TREATMENT.search(text):
+        return Urgency.NONE
+    if _WARNING_SIGNS.search(text):
+        return Urgency.URGENT
+    if _EXPECTED_SIGNS.search(text) and not _CALM_NORMALITY_QUESTION.search(text):
         return Urgency.URGENT
     return Urgency.NONE

@@ -47,6 +47,14 @@ def intent_ranking(tracker: Tracker) -> list[dict[str, Any]]:
     return list(tracker.latest_message.get("intent_ranking") or [])
 
 
+def previous_user_ranking(tracker: Tracker) -> list[dict[str, Any]]:
+    """The intent ranking of the user message before the latest one (the message a rating is about)."""
+    user_events = [event for event in tracker.events if event.get("event") == "user"]
+    if len(user_events) < 2:
+        return []
+    return list((user_events[-2].get("parse_data") or {}).get("intent_ranking") or [])
+
+
 def previous_user_intent(tracker: Tracker) -> str | None:
     """The intent of the user message before the latest one, if any.
 

@@ -10,6 +10,10 @@ WhatsApp (through Twilio, plain text): the options are appended as a numbered
 list, and a reply that is just one of those numbers stands for the payload
 offered last to that person.
 
+Rating buttons (👍 / 👎 under an answer, payloads ``/feedback_…``) stay out of
+the way of the follow-ups: one shared last row in Telegram; in WhatsApp they
+are not numbered, and a reply that is just 👍 or 👎 stands for them.
+
 Both memories are bounded (entries, age) and per server process; after a
 restart an old key or number is unknown and the caller falls back to the
 button's title or to treating the digits as ordinary text.
@@ -27,7 +31,11 @@ from channels.bounded_memory import BoundedMemory
 TELEGRAM_CALLBACK_MAX_BYTES = 64
 CALLBACK_KEY_PREFIX = "k:"
 OPTIONS_HINT = "Reply with a number to choose."
+RATING_HINT = "Was this helpful? Reply {choices}."
+FEEDBACK_PAYLOAD_PREFIX = "/feedback_"
 _NUMBER_REPLY = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+# Skin tones and emoji presentation selectors: "👍🏽" is a 👍.
+_EMOJI_MODIFIERS = re.compile("[\U0001f3fb-\U0001f3ff\ufe0e\ufe0f]")
 
 Button = Mapping[str, Any]
 
@@ -57,14 +65,22 @@ class CallbackPayloads:
         return data
 
 
+def is_feedback(button: Button) -> bool:
+    """A rating button (👍 / 👎) rather than a topic to choose."""
+    return str(button.get("payload") or "").startswith(FEEDBACK_PAYLOAD_PREFIX)
+
+
 def inline_keyboard(buttons: Sequence[Button], payloads: CallbackPayloads) -> dict[str, Any]:
-    """Telegram ``reply_markup`` with one inline button per row."""
-    rows = [
-        [{"text": str(button.get("title") or button.get("payload")), "callback_data": payloads.encode(payload)}]
-        for button in buttons
-        if (payload := str(button.get("payload") or ""))
-    ]
-    return {"inline_keyboard": rows}
+    """Telegram ``reply_markup``: one inline button per row, the rating buttons side by side in the last row."""
+
+    def key(button: Button) -> dict[str, str]:
+        payload = str(button.get("payload"))
+        return {"text": str(button.get("title") or payload), "callback_data": payloads.encode(payload)}
+
+    usable = [button for button in buttons if button.get("payload")]
+    rows = [[key(button)] for button in usable if not is_feedback(button)]
+    ratings = [key(button) for button in usable if is_feedback(button)]
+    return {"inline_keyboard": [*rows, ratings] if ratings else rows}
 
 
 def button_title_for(data: str, reply_markup: Mapping[str, Any] | None) -> str | None:
@@ -77,9 +93,19 @@ def button_title_for(data: str, reply_markup: Mapping[str, Any] | None) -> str |
 
 
 def numbered_options(buttons: Sequence[Button]) -> str:
-    """The options as WhatsApp text: "1. Does it hurt?" per line, then how to choose."""
-    lines = [f"{number}. {button.get('title') or button.get('payload')}" for number, button in enumerate(buttons, 1)]
-    return "\n".join([*lines, OPTIONS_HINT]) if lines else ""
+    """The options as WhatsApp text: "1. Does it hurt?" per line, then how to choose, then how to rate."""
+    topics = [button for button in buttons if not is_feedback(button)]
+    lines = [f"{number}. {button.get('title') or button.get('payload')}" for number, button in enumerate(topics, 1)]
+    if lines:
+        lines.append(OPTIONS_HINT)
+    ratings = [str(button.get("title")) for button in buttons if is_feedback(button) and button.get("title")]
+    if ratings:
+        lines.append(RATING_HINT.format(choices=" or ".join(ratings)))
+    return "\n".join(lines)
+
+
+def _bare_emoji(text: str) -> str:
+    return _EMOJI_MODIFIERS.sub("", text).strip()
 
 
 class OfferedOptions:
@@ -90,20 +116,28 @@ class OfferedOptions:
     """
 
     def __init__(self, max_senders: int = 10_000, ttl_s: float = 24 * 3600) -> None:
-        self._offered: BoundedMemory[str, tuple[str, ...]] = BoundedMemory(max_senders, ttl_s)
+        self._offered: BoundedMemory[str, tuple[tuple[str, ...], dict[str, str]]] = BoundedMemory(max_senders, ttl_s)
 
     def offer(self, sender: str, buttons: Sequence[Button]) -> None:
-        payloads = tuple(str(button.get("payload") or "") for button in buttons)
-        if any(payloads):
-            self._offered.put(sender, payloads)
+        numbered = tuple(str(button.get("payload") or "") for button in buttons if not is_feedback(button))
+        ratings = {
+            _bare_emoji(str(b["title"])): str(b["payload"]) for b in buttons if is_feedback(b) and b.get("title")
+        }
+        if any(numbered) or ratings:
+            self._offered.put(sender, (numbered, ratings))
 
     def resolve(self, sender: str, text: str) -> str | None:
-        """The payload a numeric reply picks, or ``None`` if the text is not one of the offered numbers."""
+        """The payload a numeric reply or a rating emoji picks, or ``None`` if the text is neither."""
+        offered = self._offered.get(sender)
+        if offered is None:
+            return None
+        numbered, ratings = offered
+        if _bare_emoji(text) in ratings:
+            return ratings[_bare_emoji(text)]
         match = _NUMBER_REPLY.match(text)
         if not match:
             return None
-        offered = self._offered.get(sender)
         index = int(match.group(1)) - 1
-        if offered is None or not 0 <= index < len(offered) or not offered[index]:
+        if not 0 <= index < len(numbered) or not numbered[index]:
             return None
-        return offered[index]
+        return numbered[index]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HOLDOUT_FILE = PROJECT_ROOT / "tests" / "nlu" / "holdout.yml"
+REAL_WORLD_FILE = PROJECT_ROOT / "tests" / "nlu" / "real_world.yml"
 TRAINING_DATA_DIR = PROJECT_ROOT / "data" / "nlu"
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 OUT_OF_SCOPE = "out_of_scope"
@@ -17,11 +19,22 @@ COMPLICATION = "report_complication"
 
 @dataclass(frozen=True)
 class LabelledMessage:
-    """One message and the intent a person meant; ``near_miss`` marks out-of-scope look-alikes (Botox, peels...)."""
+    """One message and the intent a person meant; ``near_miss`` marks out-of-scope look-alikes (Botox, peels...).
+
+    ``also_ok`` names other topics whose answer would serve the person as fairly (a real question can ask
+    two things); ``source`` says where a real person's message was found.
+    """
 
     text: str
     intent: str
     near_miss: bool = False
+    also_ok: tuple[str, ...] = ()
+    source: str = ""
+
+    @property
+    def acceptable(self) -> frozenset[str]:
+        """Every topic whose answer counts as right for this message."""
+        return frozenset((self.intent, *self.also_ok))
 
 
 def load_labelled(path: Path = HOLDOUT_FILE) -> list[LabelledMessage]:
@@ -37,6 +50,39 @@ def load_labelled(path: Path = HOLDOUT_FILE) -> list[LabelledMessage]:
             if text.startswith("- "):
                 messages.append(LabelledMessage(text[2:].strip(), block["intent"], near_miss))
     return messages
+
+
+def load_real_world(path: Path = REAL_WORLD_FILE) -> list[LabelledMessage]:
+    """The real-world set: a YAML list of {text, intent, source, also_ok?, near_miss?} written by real people.
+
+    Kept in its own simple format (not Rasa NLU YAML) because every message carries its source and its
+    acceptable alternatives, and because nothing may ever train on it.
+    """
+    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return [
+        LabelledMessage(
+            text=str(entry["text"]).strip(),
+            intent=str(entry["intent"]),
+            near_miss=bool(entry.get("near_miss", False)),
+            also_ok=tuple(str(topic) for topic in entry.get("also_ok") or ()),
+            source=str(entry.get("source") or ""),
+        )
+        for entry in entries
+    ]
+
+
+DEV_SHARE_OF_256 = 86  # about a third of the real-world sources
+
+
+def real_world_part(message: LabelledMessage) -> str:
+    """ "dev" or "test": the real-world set split by source, about one third dev.
+
+    The dev part may be read while improving the assistant (its misses show what
+    real people ask); the test part's messages are never read for that, so its
+    figures stay an honest estimate. Splitting by source keeps one thread's
+    messages on one side.
+    """
+    return "dev" if hashlib.sha256(message.source.encode()).digest()[0] < DEV_SHARE_OF_256 else "test"
 
 
 def load_training_messages(directory: Path = TRAINING_DATA_DIR) -> list[LabelledMessage]:

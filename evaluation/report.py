@@ -6,6 +6,7 @@ import json
 import math
 from pathlib import Path
 
+from evaluation.answer_metrics import ANSWER_TARGETS, AnswerScores, meets_answer_target, meets_target
 from evaluation.metrics import QualityScores
 
 # Targets from the issues (overall accuracy: core issue; the rest: evaluation issue). Lower is better only
@@ -21,10 +22,7 @@ LOWER_IS_BETTER = {"wrong-answer rate", "false escalation rate"}
 
 
 def meets(metric: str, value: float) -> bool | None:
-    if metric not in TARGETS:
-        return None
-    comparison, target = TARGETS[metric]
-    return value >= target - 1e-12 if comparison == ">=" else value <= target + 1e-12
+    return meets_target(TARGETS, metric, value)
 
 
 def ahead_of_baselines(metric: str, ours: float, baselines: list[float]) -> bool:
@@ -58,7 +56,42 @@ def markdown(scores: dict[str, QualityScores], descriptions: dict[str, str], hea
     return "\n".join(lines) + "\n"
 
 
-def write_json(path: Path, scores: dict[str, QualityScores], extra: dict) -> None:
+def answer_markdown(set_name: str, scores: dict[str, AnswerScores], ours: str) -> str:
+    """One set's end-to-end table (every system), then the assistant's per-topic accuracy and worst misses."""
+    names = list(scores)
+    lines = [f"## End to end, {set_name} set", ""]
+    lines.append("| what the person was shown | target | " + " | ".join(names) + " | target met |")
+    lines.append("|---" * (len(names) + 3) + "|")
+    for metric, value in scores[ours].as_row().items():
+        target = (
+            " ".join(f"{part:.2f}" if isinstance(part, float) else part for part in ANSWER_TARGETS[metric])
+            if (metric in ANSWER_TARGETS)
+            else ""
+        )
+        met = meets_answer_target(metric, value)
+        cells = " | ".join(f"{scores[name].as_row()[metric]:.3f}" for name in names)
+        lines.append(f"| {metric} | {target} | {cells} | {'' if met is None else ('yes' if met else '**no**')} |")
+    topics = ", ".join(
+        f"{topic.removeprefix('ask_')} {right}/{total}" for topic, (right, total) in scores[ours].per_topic.items()
+    )
+    misses = ", ".join(f"{asked} → {shown} ({n})" for asked, shown, n in scores[ours].confusions) or "none"
+    lines += ["", f"Right answers per topic, {ours}: {topics}.", "", f"Worst misses, {ours}: {misses}.", ""]
+    return "\n".join(lines)
+
+
+def write_json(
+    path: Path,
+    scores: dict[str, QualityScores],
+    extra: dict,
+    answers: dict[str, dict[str, AnswerScores]] | None = None,
+) -> None:
+    end_to_end = {
+        set_name: {
+            name: {**s.as_row(), "messages": s.messages, "per topic": s.per_topic, "worst misses": s.confusions}
+            for name, s in by_system.items()
+        }
+        for set_name, by_system in (answers or {}).items()
+    }
     payload = {
         name: {
             **s.as_row(),
@@ -68,7 +101,8 @@ def write_json(path: Path, scores: dict[str, QualityScores], extra: dict) -> Non
         }
         for name, s in scores.items()
     }
-    path.write_text(json.dumps({**extra, "systems": payload}, indent=2) + "\n")
+    document = {**extra, "systems": payload, "end_to_end": end_to_end}
+    path.write_text(json.dumps(document, indent=2) + "\n")
 
 
 def confusion_matrix_image(path: Path, expected: list[str], predicted: list[str | None], title: str) -> None:

@@ -41,6 +41,10 @@ class IntentSystem(ABC):
     def predict(self, texts: list[str]) -> list[str | None]:
         """The final intent per message, after any fallback the system has."""
 
+    @abstractmethod
+    def parse(self, texts: list[str]) -> list[dict]:
+        """A Rasa-style parse per message (intent, intent_ranking, entities), as the actions read it."""
+
 
 class RasaModelSystem(IntentSystem):
     """A trained Rasa model, parsed in-process exactly as the server parses messages."""
@@ -141,3 +145,15 @@ class TfidfLogisticRegression(IntentSystem):
 
     def predict(self, texts: list[str]) -> list[str | None]:
         return [str(intent) for intent in self._pipeline.predict(texts)]
+
+    def parse(self, texts: list[str]) -> list[dict]:
+        """The ranking from predict_proba; no entities (this baseline extracts none) and no fallback."""
+        classes = [str(name) for name in self._pipeline.classes_]
+        parses = []
+        for probabilities in self._pipeline.predict_proba(texts):
+            ranking = sorted(
+                ({"name": name, "confidence": float(p)} for name, p in zip(classes, probabilities, strict=True)),
+                key=lambda item: -item["confidence"],
+            )[:10]
+            parses.append({"intent": ranking[0], "intent_ranking": ranking, "entities": []})
+        return parses

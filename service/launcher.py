@@ -270,7 +270,7 @@ def run_shell(model: Path, action_port: int) -> int:
         env = server_environment(None, action_url)
         actions = subprocess.Popen(action_command(action_port), cwd=PROJECT_ROOT, env=env)
         wait_until_ready(f"{action_url}/health", actions, "action server", READY_TIMEOUT_S)
-        shell = [sys.executable, "-m", "rasa", "shell", "--model", str(model)]
+        shell = [sys.executable, "-m", "service.rasa_server", "shell", "--model", str(model)]
         shell += ["--endpoints", str(PROJECT_ROOT / "endpoints.yml")]
         return subprocess.call(shell, cwd=PROJECT_ROOT, env=env)
     except StartupError as error:

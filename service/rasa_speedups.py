@@ -20,15 +20,27 @@ Both come from profiling the Rasa server (see the README's Performance section):
    side). ``shared_session`` keeps one session per endpoint and event loop,
    so calls reuse a kept-alive connection. Rasa's shutdown hook then closes
    those sessions too, as Rasa closed each of its own after every call.
+
+Each fix replaces or calls something inside Rasa (``RemoteAction``'s private
+validator, the processor's graph runner class, ``EndpointConfig.session``, the
+server's shutdown hook, ``DaskGraphRunner._add_inputs_to_graph``), which a Rasa
+upgrade may change without notice. So ``apply`` installs them only on the Rasa
+versions in ``TESTED_RASA_VERSIONS`` (where tests/unit/test_rasa_speedups.py
+compares each with Rasa's own behaviour) and only while ``RASA_SPEEDUPS`` is
+not ``off``; otherwise the server runs stock Rasa, and says so in one log line.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import logging
+import os
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
+import rasa
 import rasa.core.processor
 import rasa.core.run
 from jsonschema.exceptions import best_match
@@ -39,6 +51,14 @@ from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.utils.endpoints import EndpointConfig
+
+logger = logging.getLogger(__name__)
+
+# The Rasa versions these replacements were checked against, line by line and by the unit tests.
+TESTED_RASA_VERSIONS = frozenset({"3.6.21"})
+# Set to "off" (or 0/false/no) to run stock Rasa, e.g. to rule the replacements out when debugging.
+SWITCH_VARIABLE = "RASA_SPEEDUPS"
+_OFF_VALUES = frozenset({"off", "0", "false", "no"})
 
 # The client lets an idle connection go after 3 s, before the action server's
 # (Sanic's 5 s keep-alive) closes it: a call never lands on a closing socket.
@@ -179,9 +199,24 @@ async def close_resources_and_kept_sessions(app: Any, loop: asyncio.AbstractEven
         await close_kept_sessions()
 
 
-def apply() -> None:
-    """Install all three fixes (idempotent)."""
+def why_not_applied(environ: Mapping[str, str], rasa_version: str) -> str | None:
+    """The reason to run stock Rasa instead, or None when the replacements may be installed."""
+    if environ.get(SWITCH_VARIABLE, "").strip().lower() in _OFF_VALUES:
+        return f"{SWITCH_VARIABLE}={environ[SWITCH_VARIABLE]}"
+    if rasa_version not in TESTED_RASA_VERSIONS:
+        tested = ", ".join(sorted(TESTED_RASA_VERSIONS))
+        return f"Rasa {rasa_version} is not a version they were tested on ({tested}); see docs/upgrading-rasa.md"
+    return None
+
+
+def apply(environ: Mapping[str, str] | None = None, rasa_version: str | None = None) -> bool:
+    """Install all three fixes (idempotent) on a tested Rasa with the switch on; whether they were installed."""
+    reason = why_not_applied(os.environ if environ is None else environ, rasa_version or rasa.__version__)
+    if reason is not None:
+        logger.warning(f"Rasa speed-ups not applied ({reason}): running stock Rasa.")
+        return False
     RemoteAction._validate_action_result = validate_action_result
     rasa.core.processor.DaskGraphRunner = SequentialGraphRunner
     EndpointConfig.session = shared_session
     rasa.core.run.close_resources = close_resources_and_kept_sessions
+    return True

@@ -617,6 +617,13 @@
   }
 
   /** Redraw the transcript. Quick replies are offered only for the bot's latest turn. */
+  // Rating buttons under an FAQ answer (payloads from actions/answer_builder.py FEEDBACK_BUTTONS).
+  var RATING_LABELS = { "/feedback_helpful": "This answer helped", "/feedback_not_helpful": "This answer did not help" };
+
+  function isRating(button) {
+    return typeof button.payload === "string" && button.payload.indexOf("/feedback_") === 0;
+  }
+
   Widget.prototype.render = function () {
     var self = this;
     var messages = this.state.messages;
@@ -634,15 +641,35 @@
         rows.push(row);
       }
       if (message.from === "bot" && index > lastUser && !self.pending && message.buttons && message.buttons.length) {
-        var group = el("div", { class: "cc-quick-replies", role: "group", "aria-label": "Suggested questions" });
-        message.buttons.forEach(function (button) {
-          var chip = el("button", { type: "button", class: "cc-chip", text: button.title });
-          chip.addEventListener("click", function () {
-            self.chooseQuickReply(button);
-          });
-          group.append(chip);
+        var topics = message.buttons.filter(function (button) {
+          return !isRating(button);
         });
-        rows.push(group);
+        var ratings = message.buttons.filter(isRating);
+        if (topics.length) {
+          var group = el("div", { class: "cc-quick-replies", role: "group", "aria-label": "Suggested questions" });
+          topics.forEach(function (button) {
+            var chip = el("button", { type: "button", class: "cc-chip", text: button.title });
+            chip.addEventListener("click", function () {
+              self.chooseQuickReply(button);
+            });
+            group.append(chip);
+          });
+          rows.push(group);
+        }
+        if (ratings.length) {
+          // Small 👍 / 👎 under the answer; their names say what they do for screen readers.
+          var rating = el("div", { class: "cc-rating", role: "group", "aria-label": "Was this answer helpful?" });
+          ratings.forEach(function (button) {
+            var label = RATING_LABELS[button.payload] || button.title;
+            var control = el("button", { type: "button", class: "cc-rate", text: button.title, "aria-label": label, title: label });
+            control.addEventListener("click", function () {
+              self.send({ message: button.payload, shownAs: label, typed: false, greeting: false });
+              self.input.focus();
+            });
+            rating.append(control);
+          });
+          rows.push(rating);
+        }
       }
     });
     if (this.pending && this.pending.shownAs !== null) {

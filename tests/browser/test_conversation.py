@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.request
 
 from playwright.sync_api import Page, Route, expect
 
@@ -184,3 +186,34 @@ def test_stale_history_is_dropped(stack, page: Page) -> None:
     chat.wait_until_idle()
     expect(chat.bot_bubbles().first).to_have_text(KNOWLEDGE.messages["greeting"])
     assert chat.user_texts() == []
+
+
+def test_rating_an_answer_with_the_keyboard(stack, page: Page, snap) -> None:
+    """👍 / 👎 under an answer: named for screen readers, usable from the keyboard, stored on the conversation."""
+    page.goto(stack.widget_demo_url)
+    chat = ChatWidget(page)
+    chat.open_and_wait_for_greeting()
+    chat.ask("Does microneedling hurt?")
+    helped = page.get_by_role("button", name="This answer helped")
+    not_helped = page.get_by_role("button", name="This answer did not help")
+    expect(helped).to_have_count(1)
+    expect(not_helped).to_have_text("👎")
+    not_helped.scroll_into_view_if_needed()
+    snap(page, "rating-buttons")
+
+    before = chat.bot_bubbles().count()
+    not_helped.focus()
+    page.keyboard.press("Enter")
+    chat.wait_until_idle()
+    expect(chat.bot_bubbles()).not_to_have_count(before)
+    assert chat.bot_texts()[-1] == KNOWLEDGE.messages["feedback_sorry"]
+    assert chat.user_texts()[-1] == "This answer did not help", "the rating shows as words, not a payload"
+    expect(chat.chips.filter(has_text="Talk to our team")).to_have_count(1)
+    expect(page.get_by_role("button", name="This answer did not help")).to_have_count(0)
+    snap(page, "after-thumbs-down")
+
+    sender = chat.stored_state()["sender"]
+    url = f"{stack.rasa_url}/conversations/{sender}/tracker?token={stack.auth_token}"
+    with urllib.request.urlopen(url, timeout=10) as reply:
+        slots = json.loads(reply.read())["slots"]
+    assert slots["feedback"] == {"vote": "down", "topic": "ask_pain"}

@@ -134,3 +134,37 @@ def test_bounded_memory_lru_ttl_and_dedup() -> None:
     assert not seen.seen_before(1) and seen.seen_before(1)
     with pytest.raises(ValueError):
         BoundedMemory(0, 10)
+
+
+ANSWER_BUTTONS = [
+    {"title": "Which needle length?", "payload": "/ask_needle_size"},
+    {"title": "How long is the downtime?", "payload": "/ask_recovery"},
+    {"title": "👍", "payload": "/feedback_helpful"},
+    {"title": "👎", "payload": "/feedback_not_helpful"},
+]
+
+
+def test_rating_buttons_share_the_last_telegram_row() -> None:
+    rows = inline_keyboard(ANSWER_BUTTONS, CallbackPayloads())["inline_keyboard"]
+    assert [[key["callback_data"] for key in row] for row in rows] == [
+        ["/ask_needle_size"],
+        ["/ask_recovery"],
+        ["/feedback_helpful", "/feedback_not_helpful"],
+    ]
+
+
+def test_rating_buttons_are_not_numbered_in_whatsapp_and_an_emoji_reply_rates() -> None:
+    text = numbered_options(ANSWER_BUTTONS)
+    assert text.splitlines() == [
+        "1. Which needle length?",
+        "2. How long is the downtime?",
+        "Reply with a number to choose.",
+        "Was this helpful? Reply 👍 or 👎.",
+    ]
+    options = OfferedOptions()
+    options.offer("someone", ANSWER_BUTTONS)
+    assert options.resolve("someone", "2") == "/ask_recovery"
+    assert options.resolve("someone", "3") is None
+    assert options.resolve("someone", " 👎🏽 ") == "/feedback_not_helpful"
+    assert options.resolve("someone", "👍") == "/feedback_helpful"
+    assert options.resolve("someone else", "👍") is None

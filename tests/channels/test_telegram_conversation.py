@@ -8,11 +8,23 @@ from channels.inbound_text import NON_TEXT_REPLY
 from channels.markdown_render import to_telegram_html
 from channels.telegram_channel import EXPIRED_BUTTON_REPLY
 
+RATING_ROW = [("👍", "/feedback_helpful"), ("👎", "/feedback_not_helpful")]
+
 
 def keyboard(record) -> list[tuple[str, str]]:
-    rows = record.body["reply_markup"]["inline_keyboard"]
+    """The topic buttons, one per row; an answer's 👍 / 👎 row is checked and left out."""
+    rows = [
+        [(key["text"], key["callback_data"]) for key in row] for row in record.body["reply_markup"]["inline_keyboard"]
+    ]
+    if rows and rows[-1] == RATING_ROW:
+        rows = rows[:-1]
     assert all(len(row) == 1 for row in rows)
-    return [(row[0]["text"], row[0]["callback_data"]) for row in rows]
+    return [row[0] for row in rows]
+
+
+def rating_row(record) -> list[tuple[str, str]]:
+    last = record.body["reply_markup"]["inline_keyboard"][-1]
+    return [(key["text"], key["callback_data"]) for key in last]
 
 
 def test_full_conversation_with_native_buttons(telegram_user, fake_provider, knowledge) -> None:
@@ -33,6 +45,7 @@ def test_full_conversation_with_native_buttons(telegram_user, fake_provider, kno
     assert disclaimer.body["text"] == f"<i>{to_telegram_html(knowledge.disclaimer)}</i>"
     follow_ups = keyboard(answer)
     assert [title for title, _ in follow_ups] == [knowledge.title(t) for t in knowledge.faqs["ask_pain"].follow_ups]
+    assert rating_row(answer) == RATING_ROW and rating_row(menu) != RATING_ROW
 
     assert telegram_user.says("and what about 1 mm needles?") == 200
     (variant,) = fake_provider.wait_for(chat, 1, "sendMessage", since=4)
@@ -46,8 +59,12 @@ def test_full_conversation_with_native_buttons(telegram_user, fake_provider, kno
     (acknowledged,) = fake_provider.wait_for(f"cbq-{chat}", 1, "answerCallbackQuery")
     assert acknowledged.body == {"callback_query_id": f"cbq-{chat}"} and acknowledged.status == 200
 
+    assert telegram_user.taps("/feedback_helpful", recovery.body["reply_markup"]) == 200
+    (thanks,) = fake_provider.wait_for(chat, 1, "sendMessage", since=6)
+    assert thanks.body["text"] == to_telegram_html(knowledge.messages["feedback_thanks"])
+
     assert telegram_user.says("I had microneedling two days ago and now my face has pus and a fever") == 200
-    escalation = fake_provider.wait_for(chat, 2, "sendMessage", since=6)
+    escalation = fake_provider.wait_for(chat, 2, "sendMessage", since=7)
     texts = [record.body["text"] for record in escalation]
     assert to_telegram_html(knowledge.urgent_escalation) in texts
     assert to_telegram_html(knowledge.emergency_escalation) in texts

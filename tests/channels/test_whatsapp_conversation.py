@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from channels.inbound_text import NON_TEXT_REPLY
 from channels.markdown_render import to_whatsapp
-from channels.quick_replies import OPTIONS_HINT
+from channels.quick_replies import OPTIONS_HINT, RATING_HINT
 from tests.channels.conftest import BOT_NUMBER, TWILIO_SID, TWILIO_TOKEN
 
+RATING_LINE = RATING_HINT.format(choices="👍 or 👎")
 
-def options(buttons_titles: list[str]) -> str:
-    return "\n".join([*(f"{n}. {title}" for n, title in enumerate(buttons_titles, 1)), OPTIONS_HINT])
+
+def options(buttons_titles: list[str], rating: bool = False) -> str:
+    lines = [*(f"{n}. {title}" for n, title in enumerate(buttons_titles, 1)), OPTIONS_HINT]
+    return "\n".join([*lines, RATING_LINE] if rating else lines)
 
 
 def test_full_conversation_with_numbered_options(whatsapp_user, fake_provider, knowledge) -> None:
@@ -28,7 +31,7 @@ def test_full_conversation_with_numbered_options(whatsapp_user, fake_provider, k
     answer, disclaimer = fake_provider.wait_for(me, 2, "Messages", since=2)
     follow_ups = knowledge.faqs["ask_pain"].follow_ups
     expected = to_whatsapp(knowledge.faqs["ask_pain"].answer)
-    assert answer.text == f"{expected}\n\n{options([knowledge.title(t) for t in follow_ups])}"
+    assert answer.text == f"{expected}\n\n{options([knowledge.title(t) for t in follow_ups], rating=True)}"
     assert "*mild to moderate discomfort*" in answer.text and "**" not in answer.text
     assert disclaimer.text == f"_{knowledge.disclaimer}_"
 
@@ -36,8 +39,13 @@ def test_full_conversation_with_numbered_options(whatsapp_user, fake_provider, k
     (picked,) = fake_provider.wait_for(me, 1, "Messages", since=4)
     assert picked.text.startswith(to_whatsapp(knowledge.faqs[follow_ups[1]].answer))
 
+    assert whatsapp_user.says("👎") == 200  # rates the answer just given, not a numbered option
+    (sorry,) = fake_provider.wait_for(me, 1, "Messages", since=5)
+    assert sorry.text.startswith(to_whatsapp(knowledge.messages["feedback_sorry"]))
+    assert "Talk to our team" in sorry.text
+
     assert whatsapp_user.says("I had microneedling two days ago and now my face has pus and a fever") == 200
-    escalation = [record.text for record in fake_provider.wait_for(me, 2, "Messages", since=5)]
+    escalation = [record.text for record in fake_provider.wait_for(me, 2, "Messages", since=6)]
     assert to_whatsapp(knowledge.urgent_escalation) in escalation[0] + escalation[1]
     assert to_whatsapp(knowledge.emergency_escalation) in escalation[0] + escalation[1]
     assert all(record.status == 201 for record in fake_provider.sent(me))

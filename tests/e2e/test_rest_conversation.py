@@ -75,6 +75,55 @@ def test_complication_gets_escalation_not_an_answer(stack) -> None:
     assert not answers & set(texts(replies))
 
 
+def test_calm_is_this_normal_gets_expected_effects_with_warning_signs(stack) -> None:
+    """An ordinary after-effect asked about calmly: what to expect, the signs to watch, the clinic's phone."""
+    replies = chat(stack, "e2e-normal", "my skin is a bit flaky and tight two days after my session, is that normal?")
+    answer = KNOWLEDGE.faqs["ask_after_effects_check"].answer
+    assert replies[0]["text"] == answer
+    assert KNOWLEDGE.clinic.phone in answer and "pus" in answer
+    assert KNOWLEDGE.urgent_escalation not in texts(replies)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my hair started falling out where I used the derma roller last week",
+        "I have a rash since my session yesterday, is that normal?",
+        "it's day 4 and the swelling is getting worse, is this normal?",
+    ],
+)
+def test_warning_signs_escalate_however_calmly_asked(stack, message) -> None:
+    replies = chat(stack, "e2e-warning", message)
+    assert KNOWLEDGE.urgent_escalation in texts(replies)
+    answers = {entry.answer for entry in KNOWLEDGE.faqs.values()}
+    assert not answers & set(texts(replies))
+
+
+@pytest.mark.parametrize(
+    ("message", "topic", "entity"),
+    [
+        ("does insurance or an HSA cover microneedling?", "ask_payment", None),
+        ("is there a minimum age for microneedling", "ask_age", None),
+        ("can I get PRP with my microneedling?", "ask_combinations", ("treatment", "prp")),
+        ("should I use minoxidil with a derma roller for hair loss", "ask_hair_growth", ("treatment", "minoxidil")),
+        ("is microneedling ok if I'm diabetic", "ask_contraindications", ("condition", "diabetes")),
+    ],
+)
+def test_topics_the_seeds_barely_cover_say_so_and_point_to_the_clinic(stack, message, topic, entity) -> None:
+    replies = chat(stack, f"e2e-honest-{topic}", message)
+    entry = KNOWLEDGE.faqs[topic]
+    expected = entry.variant(*entity) if entity else entry.answer
+    assert replies[0]["text"].startswith(expected)
+    assert "don't" in expected and ("consultation" in expected or KNOWLEDGE.clinic.phone in expected)
+
+
+def test_a_two_part_question_offers_the_second_part_first(stack) -> None:
+    replies = chat(stack, "e2e-two-part", "how much does microneedling cost and does it hurt?")
+    answered = next(t for t, e in KNOWLEDGE.faqs.items() if replies[0]["text"].startswith(e.answer))
+    other = {"ask_cost": "/ask_pain", "ask_pain": "/ask_cost"}[answered]
+    assert replies[0]["buttons"][0]["payload"] == other
+
+
 def test_out_of_scope_gets_scope_message(stack) -> None:
     replies = chat(stack, "e2e-oos", "how many units of botox do I need for my forehead lines?")
     assert replies[0]["text"] == KNOWLEDGE.messages["out_of_scope"]
@@ -124,3 +173,20 @@ def test_http_api_needs_the_token(stack) -> None:
         assert refused.value.code == 401
     with urllib.request.urlopen(f"{stack.rasa_url}/status?token={stack.auth_token}", timeout=10) as reply:
         assert reply.status == 200
+
+
+def test_rating_an_answer_is_stored_with_its_topic_and_nothing_else(stack) -> None:
+    sender = "e2e-rating"
+    answer = chat(stack, sender, "how long is the downtime after microneedling?")
+    payloads = [button["payload"] for button in answer[0]["buttons"]]
+    assert payloads[-2:] == ["/feedback_helpful", "/feedback_not_helpful"]
+    sorry = chat(stack, sender, "/feedback_not_helpful")
+    assert sorry[0]["text"] == KNOWLEDGE.messages["feedback_sorry"]
+    assert sorry[0]["buttons"][-1]["payload"] == "/human_handoff"
+    with urllib.request.urlopen(
+        f"{stack.rasa_url}/conversations/{sender}/tracker?token={stack.auth_token}", timeout=10
+    ) as reply:
+        tracker = json.loads(reply.read())
+    assert tracker["slots"]["feedback"] == {"vote": "down", "topic": "ask_recovery"}
+    thanks = chat(stack, sender, "/feedback_helpful")
+    assert thanks[0]["text"] == KNOWLEDGE.messages["feedback_thanks"]

@@ -13,6 +13,7 @@ from actions.actions import (
     ActionEscalateComplication,
     ActionHumanHandoff,
     ActionOutOfScope,
+    ActionRecordFeedback,
     ActionShowMenu,
 )
 from tests.conftest import make_tracker, run_action, user_event
@@ -25,7 +26,13 @@ def run(action, tracker):
 def test_faq_answer_with_buttons_topic_slot_and_one_disclaimer(knowledge) -> None:
     messages, events = run(ActionAnswerFaq(), make_tracker("does it hurt?", "ask_pain"))
     assert messages[0]["text"] == knowledge.faqs["ask_pain"].answer
-    assert [b["payload"] for b in messages[0]["buttons"]] == ["/ask_needle_size", "/ask_procedure", "/ask_recovery"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        "/ask_needle_size",
+        "/ask_procedure",
+        "/ask_recovery",
+        "/feedback_helpful",
+        "/feedback_not_helpful",
+    ]
     assert messages[1]["text"] == f"_{knowledge.disclaimer}_"
     assert SlotSet("last_topic", "ask_pain") in events
     assert SlotSet("disclaimer_shown", True) in events
@@ -155,3 +162,24 @@ def test_handoff_and_booking_use_clinic_details(knowledge) -> None:
     booking, _ = run(ActionBookConsultation(), make_tracker("I want to book", "book_consultation"))
     assert knowledge.clinic.phone in handoff[0]["text"] and knowledge.clinic.email in handoff[0]["text"]
     assert knowledge.clinic.booking_url in booking[0]["text"]
+
+
+def test_a_thumbs_up_is_stored_with_the_topic_and_thanked(knowledge) -> None:
+    tracker = make_tracker("/feedback_helpful", "feedback_helpful", slots={"last_topic": "ask_pain"})
+    messages, events = run(ActionRecordFeedback(), tracker)
+    assert messages[0]["text"] == knowledge.messages["feedback_thanks"]
+    assert events == [SlotSet("feedback", {"vote": "up", "topic": "ask_pain"})]
+
+
+def test_a_thumbs_down_offers_to_rephrase_other_topics_and_the_team(knowledge) -> None:
+    """No personal question: the closest other topics of the rated message, then a person."""
+    ranking = [{"name": "ask_pain", "confidence": 0.6}, {"name": "ask_needle_size", "confidence": 0.3}]
+    rated = {"event": "user", "text": "does it hurt", "parse_data": {"intent_ranking": ranking}}
+    tracker = make_tracker(
+        "/feedback_not_helpful", "feedback_not_helpful", slots={"last_topic": "ask_pain"}, history=[rated]
+    )
+    messages, events = run(ActionRecordFeedback(), tracker)
+    assert messages[0]["text"] == knowledge.messages["feedback_sorry"] and "rephrase" in messages[0]["text"]
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert payloads[0] == "/ask_needle_size" and "/ask_pain" not in payloads and payloads[-1] == "/human_handoff"
+    assert events == [SlotSet("feedback", {"vote": "down", "topic": "ask_pain"})]

@@ -16,8 +16,9 @@ from actions.answer_builder import (
 def test_general_answer_without_entities(knowledge) -> None:
     reply = faq_reply(knowledge, "ask_pain", [])
     assert reply.text == knowledge.faqs["ask_pain"].answer
-    assert [b["payload"] for b in reply.buttons] == [f"/{t}" for t in knowledge.faqs["ask_pain"].follow_ups]
-    assert all(b["title"] == knowledge.faqs[b["payload"][1:]].title for b in reply.buttons)
+    follow_ups = [f"/{t}" for t in knowledge.faqs["ask_pain"].follow_ups]
+    assert [b["payload"] for b in reply.buttons] == [*follow_ups, "/feedback_helpful", "/feedback_not_helpful"]
+    assert all(b["title"] == knowledge.faqs[b["payload"][1:]].title for b in reply.buttons[: len(follow_ups)])
 
 
 def test_needle_length_changes_the_pain_answer(knowledge) -> None:

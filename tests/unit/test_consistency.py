@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import yaml
 
-from evaluation.labelled_data import PROJECT_ROOT, faq_intents, load_labelled
-from microneedling_nlp.patterns import PATTERNS_FILE
+from checks.consistency import all_problems
+from evaluation.labelled_data import PROJECT_ROOT, faq_intents
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
 SEEDS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
 FAQ_INTENTS = faq_intents()
 
 
-def _training_intents() -> set:
-    intents = set()
-    for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml"):
-        intents |= {message.intent for message in load_labelled(path)}
-    return intents
-
-
-def test_every_faq_intent_has_a_knowledge_entry_and_training_examples(knowledge) -> None:
-    assert len(FAQ_INTENTS) == 23
-    assert set(knowledge.faqs) == set(FAQ_INTENTS)
-    assert set(DOMAIN["intents"]) <= _training_intents()
+def test_project_files_agree() -> None:
+    """Topics, rules, training data, knowledge entries, variant keys and seeds (checks.consistency)."""
+    assert all_problems(PROJECT_ROOT, SEEDS_DIR) == []
 
 
 def test_follow_ups_and_menu_point_at_real_intents(knowledge) -> None:
@@ -34,22 +27,22 @@ def test_follow_ups_and_menu_point_at_real_intents(knowledge) -> None:
     assert set(knowledge.menu) <= set(FAQ_INTENTS)
 
 
-def test_variant_keys_are_canonical_entity_values(knowledge) -> None:
-    patterns = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8"))["phrases"]
-    for entry in knowledge.faqs.values():
-        for entity_type, values in entry.variants.items():
-            for value in values:
-                if entity_type == "needle_length":
-                    assert value.endswith(" mm") and float(value.split()[0]) > 0, (entry.intent, value)
-                else:
-                    assert value in patterns[entity_type], (entry.intent, entity_type, value)
-
-
-def test_every_entry_names_existing_seed_files(knowledge) -> None:
-    assert SEEDS_DIR.is_dir(), f"seed articles expected at {SEEDS_DIR}"
-    seeds = {path.name for path in SEEDS_DIR.glob("*.txt")}
-    for entry in knowledge.faqs.values():
-        assert set(entry.sources) <= seeds, entry.intent
+def test_a_missed_step_is_named_with_what_to_do(tmp_path: Path) -> None:
+    """A topic missing from the FAQ rule, the knowledge file or the data is reported with the file to change."""
+    for relative in ("domain.yml", "data", "knowledge", "microneedling_nlp/entity_patterns.yml"):
+        source = PROJECT_ROOT / relative
+        target = tmp_path / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, target)
+    rules = tmp_path / "data" / "rules" / "faq.yml"
+    rules.write_text(rules.read_text().replace("          - intent: ask_age\n", ""))
+    knowledge_file = tmp_path / "knowledge" / "microneedling_faq.yml"
+    entries = yaml.safe_load(knowledge_file.read_text())
+    del entries["faqs"]["ask_payment"]
+    knowledge_file.write_text(yaml.safe_dump(entries, allow_unicode=True))
+    problems = all_problems(tmp_path, SEEDS_DIR)
+    assert any("'ask_age' is not answered by any rule" in p and "data/rules/faq.yml" in p for p in problems)
+    assert any("'ask_payment'" in p and "no entry under faqs:" in p for p in problems)
 
 
 def test_entity_types_match_the_domain() -> None:

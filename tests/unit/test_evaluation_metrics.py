@@ -83,14 +83,15 @@ def test_fallback_rule_matches_rasas_threshold_and_ambiguity() -> None:
 
 
 def test_threshold_choice_respects_the_safety_constraints() -> None:
-    from evaluation.tune_thresholds import ThresholdResult, choose
+    from evaluation.tune_thresholds import MAX_WRONG_ANSWER_RATE, MIN_OUT_OF_SCOPE_KEPT, ThresholdResult, choose
 
-    risky = ThresholdResult(0.2, 0.0, 0.95, 0.80, 0.06, 1)  # most accurate, but too many wrong answers
-    safe = ThresholdResult(0.3, 0.15, 0.89, 0.95, 0.033, 29)
-    safer = ThresholdResult(0.5, 0.0, 0.88, 0.95, 0.031, 35)
+    wrong, kept = MAX_WRONG_ANSWER_RATE, MIN_OUT_OF_SCOPE_KEPT
+    risky = ThresholdResult(0.2, 0.0, 0.95, kept - 0.1, wrong * 2, 1)  # most accurate, but too many wrong answers
+    safe = ThresholdResult(0.3, 0.15, 0.89, kept, wrong, 29)
+    safer = ThresholdResult(0.5, 0.0, 0.88, kept, wrong * 0.9, 35)
     assert choose([risky, safe, safer]) == safe
     assert choose([risky]) is None
-    same_but_lower = ThresholdResult(0.2, 0.15, 0.89, 0.95, 0.033, 29)
+    same_but_lower = ThresholdResult(0.2, 0.15, 0.89, kept, wrong, 29)
     assert choose([same_but_lower, safe]) == safe  # a tie goes to the more cautious pair
 
 

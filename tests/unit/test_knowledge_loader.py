@@ -10,15 +10,18 @@ import pytest
 import yaml
 
 from actions.knowledge_loader import DEFAULT_KNOWLEDGE_FILE, KnowledgeFileError, load_knowledge_base
+from evaluation.labelled_data import faq_intents
 
 
 def test_real_file_loads_with_clinic_details_filled_in(knowledge) -> None:
-    assert len(knowledge.faqs) == 23
+    assert set(knowledge.faqs) == set(faq_intents())
     assert knowledge.clinic.phone in knowledge.handoff
     assert knowledge.clinic.booking_url in knowledge.booking
     assert knowledge.clinic.emergency_number in knowledge.emergency_escalation
     assert "{" not in knowledge.faqs["ask_cost"].answer
     assert knowledge.clinic.price_range in knowledge.faqs["ask_cost"].answer
+    after_effects = knowledge.faqs["ask_after_effects_check"].answer
+    assert knowledge.clinic.phone in after_effects and knowledge.clinic.emergency_number in after_effects
 
 
 def _broken_copy(tmp_path: Path, mutate: Callable[[dict[str, Any]], None]) -> Path:

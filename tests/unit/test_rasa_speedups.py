@@ -60,7 +60,7 @@ def applied():
         EndpointConfig.session,
         rasa.core.run.close_resources,
     )
-    rasa_speedups.apply()
+    assert rasa_speedups.apply(environ={})
     yield
     (
         RemoteAction._validate_action_result,
@@ -303,3 +303,21 @@ def test_shutdown_leaves_the_sessions_of_another_loop_alone() -> None:
         assert theirs.closed
     finally:
         other_loop.close()
+
+
+@pytest.mark.parametrize(
+    ("environ", "version"),
+    [({"RASA_SPEEDUPS": "off"}, "3.6.21"), ({"RASA_SPEEDUPS": "0"}, "3.6.21"), ({}, "3.7.0"), ({}, "3.6.20")],
+)
+def test_switch_or_an_untested_rasa_leaves_stock_rasa(environ, version, caplog) -> None:
+    """Nothing is replaced, and one log line says why."""
+    before = (RemoteAction._validate_action_result, rasa.core.processor.DaskGraphRunner, EndpointConfig.session)
+    with caplog.at_level("WARNING"):
+        assert rasa_speedups.apply(environ=environ, rasa_version=version) is False
+    assert (RemoteAction._validate_action_result, rasa.core.processor.DaskGraphRunner, EndpointConfig.session) == before
+    assert [r.message for r in caplog.records if "running stock Rasa" in r.message] != []
+
+
+def test_the_installed_rasa_is_a_tested_version() -> None:
+    """Upgrading Rasa fails here first: re-check each replacement (docs/upgrading-rasa.md), then add the version."""
+    assert rasa.__version__ in rasa_speedups.TESTED_RASA_VERSIONS

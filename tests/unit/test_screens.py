@@ -23,9 +23,22 @@ from microneedling_nlp.message_screen import InputProblem, screen_message
         "my soreness has got a lot worse since the session",
         "got it done on monday, now there is pus along the jawline",
         "had 0.5 mm done last week and the swelling is getting worse",
+        # Warning signs stay urgent however calmly they are asked about.
+        "I have a rash since my session yesterday, is that normal?",
+        "my cheeks have been itchy and crusting since the treatment, is this expected?",
+        # Problems tied to the treated area, without a symptom word.
+        "my hair started falling out where I used the derma roller",
+        "I now have scars from my microneedling treatment",
+        "a few days after needling my scalp I noticed bald patches",
+        # Complaints about the outcome, with or without a symptom word.
+        "Microneedling Ruined My Skin",
+        "my face looks worse since the dermapen session",
+        "How to Repair Damaged Skin from Microneedling?",
+        "Am I allergic to the serum they used?",
     ],
 )
 def test_first_person_red_flags_are_urgent(text: str) -> None:
+    """Red flags, warning signs after a treatment and problems tied to the treated area escalate."""
     assert complication_urgency(text) is Urgency.URGENT
 
 
@@ -53,6 +66,18 @@ def test_severe_signs_are_emergencies(text: str) -> None:
         "will my face swell after the treatment?",
         "I get itchy skin sometimes, is it ok for me?",
         "had it done yesterday, is a bit of redness normal?",
+        # Expected effects asked about calmly: the after-effects answer, not escalation.
+        "tiny bumps on my face the day after microneedling, is this normal?",
+        "slight swelling the next morning after microneedling, is this ok?",
+        "my eyes look a bit puffy the morning after my session, should I be worried?",
+        # Hair loss or scars not tied to a treatment are questions about what it can do.
+        "my hair is falling out since I had a baby, can microneedling help?",
+        "acne left me with scars, would microneedling help?",
+        # The same words as a general question, or unrelated to a treatment.
+        "can microneedling ruin your skin?",
+        "my melasma got worse after my pregnancy, can microneedling help?",
+        "I'm allergic to lidocaine, can you numb me with something else?",
+        "my acne scars look worse in winter, would microneedling help",
     ],
 )
 def test_general_questions_are_not_reports(text: str) -> None:

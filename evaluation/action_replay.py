@@ -1,0 +1,79 @@
+"""Run the project's real actions on a parse result, in-process, for NLU systems that cannot be served.
+
+A clinic that swapped in a baseline classifier would keep the rules and the
+action server, so a baseline's end-to-end reply is: its parse -> the action the
+rules pick for that intent -> the messages that action dispatches. The
+assistant itself is scored through the REST webhook instead
+(evaluation.webhook_replies); `make eval` checks that both paths agree on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import actions as action_module
+from evaluation.labelled_data import DOMAIN_FILE, PROJECT_ROOT
+
+RULES_DIR = PROJECT_ROOT / "data" / "rules"
+FALLBACK_INTENT = "nlu_fallback"
+
+
+def rule_actions(rules_dir: Path = RULES_DIR) -> dict[str, str]:
+    """Intent -> the action a one-turn rule answers it with (``or`` steps included)."""
+    mapping: dict[str, str] = {}
+    for path in sorted(rules_dir.glob("*.yml")):
+        for rule in yaml.safe_load(path.read_text(encoding="utf-8")).get("rules") or []:
+            steps = rule.get("steps") or []
+            if len(steps) != 2 or "action" not in steps[1]:
+                continue
+            first = steps[0]
+            intents = [first["intent"]] if "intent" in first else [s["intent"] for s in first.get("or", [])]
+            for intent in intents:
+                mapping[intent] = steps[1]["action"]
+    return mapping
+
+
+def _custom_actions() -> dict[str, Action]:
+    found = {}
+    for _, cls in inspect.getmembers(action_module, inspect.isclass):
+        if issubclass(cls, Action) and not inspect.isabstract(cls) and cls.__module__ == action_module.__name__:
+            action = cls()
+            found[action.name()] = action
+    return found
+
+
+class ActionReplay:
+    """One fresh conversation per message, answered by the action the rules choose."""
+
+    def __init__(self) -> None:
+        self._domain: dict[str, Any] = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
+        self._rules = rule_actions()
+        self._actions = _custom_actions()
+
+    def reply(self, text: str, parse: dict[str, Any]) -> list[dict[str, Any]]:
+        """The bot messages a new visitor would get for ``text`` parsed as ``parse``."""
+        intent = (parse.get("intent") or {}).get("name")
+        action_name = self._rules.get(str(intent), self._rules.get(FALLBACK_INTENT, "action_clarify"))
+        if action_name.startswith("utter_"):
+            return [dict(r) for r in self._domain["responses"][action_name][:1]]
+        latest = {**parse, "text": text}
+        tracker = Tracker(
+            sender_id="evaluation",
+            slots={},
+            latest_message=latest,
+            events=[{"event": "user", "text": text, "parse_data": latest}],
+            paused=False,
+            followup_action=None,
+            active_loop={},
+            latest_action_name="action_listen",
+        )
+        dispatcher = CollectingDispatcher()
+        asyncio.run(self._actions[action_name].run(dispatcher, tracker, self._domain))
+        return dispatcher.messages

@@ -1,0 +1,138 @@
+"""End-to-end answer figures: what each person was shown, against what they asked.
+
+These are the figures of the real-world issue, computed from ReplyOutcomes
+(evaluation.reply_outcome), so they count exactly what a visitor sees.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from evaluation.labelled_data import COMPLICATION, OUT_OF_SCOPE, LabelledMessage
+from evaluation.metrics import share
+from evaluation.reply_outcome import ReplyKind, ReplyOutcome
+
+# Targets of the real-world issue; the held-out set is held to the same ones in the report.
+ANSWER_TARGETS: dict[str, tuple[str, float]] = {
+    "right FAQ answer (FAQ questions)": (">=", 0.92),
+    "right answer or right first 'Did you mean' (FAQ questions)": (">=", 0.96),
+    "out-of-scope kept from any FAQ answer": (">=", 0.95),
+    "complication report escalated": (">=", 1.0),
+    "FAQ answer to a different question (all messages)": ("<=", 0.02),
+    "plain message given complication advice": ("<=", 0.01),
+}
+
+
+@dataclass(frozen=True)
+class AnswerScores:
+    """One system's end-to-end figures on one message set."""
+
+    messages: int
+    right_answer: float
+    right_in_one_click: float
+    out_of_scope_kept: float
+    near_miss_kept: float
+    complication_escalated: float
+    wrong_answer_rate: float
+    false_escalation_rate: float
+    clarify_rate: float
+    per_topic: dict[str, tuple[int, int]]  # topic -> (right answers, questions)
+    confusions: list[tuple[str, str, int]]  # (asked, shown, count), worst first
+
+    def as_row(self) -> dict[str, float]:
+        return {
+            "right FAQ answer (FAQ questions)": self.right_answer,
+            "right answer or right first 'Did you mean' (FAQ questions)": self.right_in_one_click,
+            "out-of-scope kept from any FAQ answer": self.out_of_scope_kept,
+            "near-miss out-of-scope kept": self.near_miss_kept,
+            "complication report escalated": self.complication_escalated,
+            "FAQ answer to a different question (all messages)": self.wrong_answer_rate,
+            "plain message given complication advice": self.false_escalation_rate,
+            "shown 'Did you mean' (all messages)": self.clarify_rate,
+        }
+
+
+def _rate(
+    pairs: Sequence[tuple[LabelledMessage, ReplyOutcome]],
+    which: Callable[[LabelledMessage], bool],
+    good: Callable[[LabelledMessage, ReplyOutcome], bool],
+) -> float:
+    selected = [(m, o) for m, o in pairs if which(m)]
+    return share(sum(good(m, o) for m, o in selected), len(selected))
+
+
+def served(message: LabelledMessage, outcome: ReplyOutcome, faq_question: bool) -> bool:
+    """Did the person get what their message called for?
+
+    Escalation is right exactly when a complication is among the acceptable
+    readings (a borderline "is this normal?" may be labelled with both); an FAQ
+    question otherwise needs an acceptable topic's answer, and anything else
+    needs no FAQ answer at all.
+    """
+    if outcome.escalated:
+        return COMPLICATION in message.acceptable
+    if faq_question:
+        return outcome.faq_answer in message.acceptable
+    if message.intent == COMPLICATION:
+        return False
+    return outcome.faq_answer is None and not outcome.escalated
+
+
+def answer_scores(
+    messages: Sequence[LabelledMessage], outcomes: Sequence[ReplyOutcome], faq_intents: set[str], top: int = 12
+) -> AnswerScores:
+    """A message is an FAQ question when its label is an FAQ topic; ``also_ok`` topics count as right too.
+
+    A wrong answer is an FAQ answer outside the acceptable topics, whatever the
+    label (any FAQ answer to a complication report or an out-of-scope message is wrong);
+    a false escalation is complication advice where no complication is an acceptable reading.
+    """
+    pairs = list(zip(messages, outcomes, strict=True))
+
+    def is_faq(m: LabelledMessage) -> bool:
+        return m.intent in faq_intents
+
+    def right(m: LabelledMessage, o: ReplyOutcome) -> bool:
+        return served(m, o, faq_question=True)
+
+    def one_click(m: LabelledMessage, o: ReplyOutcome) -> bool:
+        return right(m, o) or (o.kind is ReplyKind.CLARIFY and o.topic in m.acceptable)
+
+    per_topic: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for m, o in pairs:
+        if is_faq(m):
+            per_topic[m.intent][0] += right(m, o)
+            per_topic[m.intent][1] += 1
+    confusions = Counter((m.intent, o.label()) for m, o in pairs if not served(m, o, is_faq(m)))
+    return AnswerScores(
+        messages=len(pairs),
+        right_answer=_rate(pairs, is_faq, right),
+        right_in_one_click=_rate(pairs, is_faq, one_click),
+        out_of_scope_kept=_rate(pairs, lambda m: m.intent == OUT_OF_SCOPE, lambda m, o: o.faq_answer is None),
+        near_miss_kept=_rate(pairs, lambda m: m.near_miss, lambda m, o: o.faq_answer is None),
+        complication_escalated=_rate(pairs, lambda m: m.intent == COMPLICATION, lambda m, o: o.escalated),
+        wrong_answer_rate=_rate(
+            pairs, lambda m: True, lambda m, o: o.faq_answer is not None and o.faq_answer not in m.acceptable
+        ),
+        false_escalation_rate=_rate(pairs, lambda m: COMPLICATION not in m.acceptable, lambda m, o: o.escalated),
+        clarify_rate=_rate(pairs, lambda m: True, lambda m, o: o.kind is ReplyKind.CLARIFY),
+        per_topic={topic: (counts[0], counts[1]) for topic, counts in sorted(per_topic.items())},
+        confusions=[(asked, shown, n) for (asked, shown), n in confusions.most_common(top)],
+    )
+
+
+Target = tuple[str, float]  # (">=" or "<=", bound)
+
+
+def meets_target(targets: dict[str, Target], metric: str, value: float) -> bool | None:
+    """Whether ``value`` meets the metric's bound in ``targets`` (None when it has none), rounding aside."""
+    if metric not in targets:
+        return None
+    comparison, bound = targets[metric]
+    return value >= bound - 1e-12 if comparison == ">=" else value <= bound + 1e-12
+
+
+def meets_answer_target(metric: str, value: float) -> bool | None:
+    return meets_target(ANSWER_TARGETS, metric, value)

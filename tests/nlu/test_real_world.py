@@ -1,0 +1,100 @@
+"""Real people's questions, scored end to end through the REST webhook: the figures a visitor would see.
+
+The set (tests/nlu/real_world.yml) was gathered from public pages by a helper
+who never saw data/; nothing in it may reach the training data, checked here
+in both directions. Its test part (evaluation.labelled_data.real_world_part)
+was never read while the assistant was improved.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+import yaml
+
+from actions.knowledge_loader import DEFAULT_KNOWLEDGE_FILE, load_knowledge_base
+from evaluation.answer_metrics import ANSWER_TARGETS, AnswerScores, answer_scores, meets_answer_target, meets_target
+from evaluation.labelled_data import (
+    COMPLICATION,
+    DOMAIN_FILE,
+    OUT_OF_SCOPE,
+    faq_intents,
+    load_real_world,
+    load_training_messages,
+    real_world_part,
+)
+from evaluation.reply_outcome import ReplyReader
+from evaluation.webhook_replies import webhook_replies
+from microneedling_nlp.text_similarity import NearCopyIndex
+from service.launcher import DEFAULT_MODEL, PROJECT_ROOT
+
+REAL_WORLD = load_real_world()
+FAQS = set(faq_intents())
+
+
+def test_no_training_example_copies_a_real_world_message() -> None:
+    real = NearCopyIndex(m.text for m in REAL_WORLD)
+    assert [m.text for m in load_training_messages() if real.copied_example(m.text)] == []
+
+
+def test_no_real_world_message_is_copied_in_the_training_data() -> None:
+    training = NearCopyIndex(m.text for m in load_training_messages())
+    assert [m.text for m in REAL_WORLD if training.copied_example(m.text)] == []
+
+
+def test_set_is_large_and_labelled_with_the_taxonomy() -> None:
+    """>= 300 messages, 40 out-of-scope (half near-misses), 25 complications; sources and labels valid."""
+    counts = Counter(m.intent for m in REAL_WORLD)
+    assert len(REAL_WORLD) >= 300
+    assert counts[OUT_OF_SCOPE] >= 40
+    assert sum(m.near_miss for m in REAL_WORLD) >= counts[OUT_OF_SCOPE] / 2
+    assert counts[COMPLICATION] >= 25
+    intents = set(yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))["intents"])
+    assert [m.text for m in REAL_WORLD if m.intent not in intents] == []
+    assert [m.text for m in REAL_WORLD if not set(m.also_ok) <= FAQS | {COMPLICATION}] == []
+    assert [m.text for m in REAL_WORLD if not m.source.strip()] == []
+    assert {real_world_part(m) for m in REAL_WORLD} == {"dev", "test"}
+
+
+@pytest.fixture(scope="module")
+def scores() -> dict[str, AnswerScores]:
+    if not DEFAULT_MODEL.exists():
+        pytest.fail(f"no trained model at {DEFAULT_MODEL}; run `make train`")
+    log_dir = PROJECT_ROOT / "results" / "real-world"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    reader = ReplyReader(load_knowledge_base(DEFAULT_KNOWLEDGE_FILE))
+    outcomes = [reader.read(r) for r in webhook_replies([m.text for m in REAL_WORLD], log_dir=log_dir)]
+    result = {"all": answer_scores(REAL_WORLD, outcomes, FAQS)}
+    for part in ("dev", "test"):
+        chosen = [(m, o) for m, o in zip(REAL_WORLD, outcomes, strict=True) if real_world_part(m) == part]
+        result[part] = answer_scores([m for m, _ in chosen], [o for _, o in chosen], FAQS)
+    for name, figures in result.items():
+        print(f"\n[{name}: {figures.messages} messages]")
+        print("\n".join(f"{metric}: {value:.3f}" for metric, value in figures.as_row().items()))
+    return result
+
+
+# The issue's targets (evaluation.answer_metrics.ANSWER_TARGETS) are not all met yet; `make eval` reports
+# them. These floors are the figures measured on the whole set when this set was added (docs/evaluation.md),
+# less about one message's worth, so a change that loses real people's answers fails here.
+FLOORS: dict[str, tuple[str, float]] = {
+    "right FAQ answer (FAQ questions)": (">=", 0.76),
+    "right answer or right first 'Did you mean' (FAQ questions)": (">=", 0.80),
+    "out-of-scope kept from any FAQ answer": (">=", 0.85),
+    "complication report escalated": (">=", 0.70),
+    "FAQ answer to a different question (all messages)": ("<=", 0.09),
+    "plain message given complication advice": ("<=", 0.05),
+}
+
+
+def test_every_target_has_a_floor() -> None:
+    assert set(FLOORS) == set(ANSWER_TARGETS)
+
+
+@pytest.mark.parametrize("metric", list(FLOORS))
+def test_real_world_figure_holds_its_floor(scores, metric: str) -> None:
+    """End to end on the whole set: no worse than recorded; whether the target is met is printed."""
+    value = scores["all"].as_row()[metric]
+    print(f"\n{metric}: {value:.3f} (target {ANSWER_TARGETS[metric]}, met: {meets_answer_target(metric, value)})")
+    assert meets_target(FLOORS, metric, value), f"{metric}: {value:.3f}, floor {FLOORS[metric]}"
