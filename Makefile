@@ -23,15 +23,16 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # service/launcher.py; see the README for the variables.
 
 .PHONY: help run shell test lint format unit validate train spacy-pipeline rasa-test holdout e2e eval tune check-knowledge clean \
-        bench bench-profile bench-report report browser chromium postgresql channels
+        bench bench-profile bench-report report browser chromium postgresql channels faults soak
 
 help:
 	@echo "make run    - set up, train if data/config changed, start the assistant"
-	@echo "make test   - set up and run every check (lint, unit, data validation, rasa test, held-out NLU, end-to-end, browser, messaging channels)"
+	@echo "make test   - set up and run every check (lint, unit, data validation, rasa test, held-out NLU, end-to-end, browser, messaging channels, faults)"
 	@echo "make shell  - chat with the assistant in this terminal"
 	@echo "make eval   - answer quality of the assistant and two baselines on the held-out set (results/eval.md)"
 	@echo "make tune   - choose the fallback thresholds on a validation split of data/nlu"
 	@echo "make check-knowledge - validate knowledge/microneedling_faq.yml after editing it"
+	@echo "make soak   - 10,000 messages from 200 conversations, then each server killed and SQLite locked under load"
 	@echo "make bench  - latency, throughput, start-up, memory and training time against the rasa init bot"
 	@echo "make report - what patients asked, what went unanswered, 👍/👎 per topic (results/insight-report.html,"
 	@echo "              results/unanswered-questions.csv); REPORT_ARGS='--since 2026-11-24 --until 2026-11-30'"
@@ -97,6 +98,18 @@ e2e: $(MODEL) postgresql
 channels: $(MODEL)
 	$(PY) -m pytest -q tests/channels
 
+# Faults on the single-machine stack (127.0.0.1 only, bounded): the SQLite tracker
+# store locked by another process and made unwritable under load, each server
+# killed and restarted, signals and ports; a short load-and-fault soak.
+faults: $(MODEL)
+	$(PY) -m pytest -q tests/faults
+
+# The full load-and-fault soak (not in `make test`: ~5 min): 10,000 messages from
+# 200 concurrent conversations (joining over 10 s), then SIGKILL of each server and
+# SQLite locked for 20 s under load; prints the figures.
+soak: $(MODEL)
+	SOAK_MESSAGES=10000 SOAK_CONVERSATIONS=200 SOAK_RAMP_S=10 SOAK_LOCK_S=20 $(PY) -m pytest -q -s tests/faults/test_soak.py
+
 # The website chat widget in a real headless browser: Debian's Chromium, driven by
 # the pinned Python playwright package (never `playwright install`: no browser download).
 CHROMIUM := /usr/bin/chromium
@@ -151,7 +164,7 @@ report: $(VENV)/.installed
 bench-report: $(VENV)/.installed
 	$(PY) -m bench.report_speed
 
-test: lint unit validate rasa-test holdout e2e browser channels
+test: lint unit validate rasa-test holdout e2e browser channels faults
 	@echo "make test: all checks passed"
 
 clean:

@@ -92,8 +92,8 @@ def our_bot(model: Path, extra_env: dict[str, str] | None = None) -> BotSpec:
         "TRACKER_STORE_URL": f"sqlite:///{database}",
         **(extra_env or {}),
     }
-    env = launcher.server_environment(overrides, action_url)
-    rasa_command = launcher.rasa_command(model, rasa_port, secrets.token_urlsafe(16), None)
+    env = launcher.rasa_environment(launcher.server_environment(overrides, action_url), secrets.token_urlsafe(16))
+    rasa_command = launcher.rasa_command(model, rasa_port, None)
     return BotSpec(
         name="ours",
         project_dir=launcher.PROJECT_ROOT,

@@ -7,13 +7,7 @@ voice notes have no text, so they get a reply asking for a written question.
 
 from __future__ import annotations
 
-from channels.webhook_payload import (
-    EMPTY_MESSAGE_REPLY,
-    MAX_MESSAGE_CHARS,
-    TOO_LONG_REPLY,
-    ChatMessage,
-    DirectReply,
-)
+from channels.webhook_payload import ChatMessage, DirectReply, screen_message
 
 NON_TEXT_REPLY = "I can only read written messages. What would you like to know about microneedling?"
 
@@ -22,8 +16,4 @@ def screen_text(sender: str, text: str | None) -> ChatMessage | DirectReply:
     """``ChatMessage`` for the model, or ``DirectReply`` when the text is missing, empty or too long."""
     if text is None:
         return DirectReply(sender, NON_TEXT_REPLY)
-    if not text.strip():
-        return DirectReply(sender, EMPTY_MESSAGE_REPLY)
-    if len(text) > MAX_MESSAGE_CHARS:
-        return DirectReply(sender, TOO_LONG_REPLY.format(length=len(text), limit=MAX_MESSAGE_CHARS))
-    return ChatMessage(sender, text.strip())
+    return screen_message(sender, text)

@@ -21,11 +21,18 @@ from sanic.response import HTTPResponse
 from channels.background import BackgroundTasks
 from channels.blueprints import channel_blueprint
 from channels.bounded_memory import BoundedMemory
+from channels.sender_gate import SenderGate
+from channels.unavailable import unavailable_reply
+from service.save_watch import NOT_STORED_REPLY, watch_saves
 
 logger = logging.getLogger(__name__)
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 SEEN_IDS_KEPT = 5_000
 SEEN_IDS_TTL_S = 3600.0
+# Messages of one person waiting or being answered; a provider retries a refused webhook, so beyond this
+# the person is asked to wait instead.
+MAX_IN_FLIGHT_PER_PERSON = 10
+BURST_REPLY = "I'm still answering your earlier messages. Please wait for my answers, then send this one again."
 
 
 class ProviderSettings(Protocol):
@@ -39,6 +46,15 @@ class ProviderApi(Protocol):
     client: Any
 
 
+class CountingOutput(Protocol):
+    """An output channel bound to one person that counts what it sent."""
+
+    sent: int
+    failed: bool
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None: ...
+
+
 class ProviderInputChannel(InputChannel, ABC):
     """A messaging provider's webhook: verified requests in, replies out through ``api`` in the background."""
 
@@ -49,6 +65,7 @@ class ProviderInputChannel(InputChannel, ABC):
         self.tasks = BackgroundTasks(self.name())
         # Providers retry webhooks they think failed; a repeated id is answered but not handled twice.
         self.seen_ids: BoundedMemory[Any, bool] = BoundedMemory(max_entries=SEEN_IDS_KEPT, ttl_s=SEEN_IDS_TTL_S)
+        self.gate = SenderGate(MAX_IN_FLIGHT_PER_PERSON)
         if self.disabled_because:
             logger.warning("%s channel disabled: %s (webhook answers 503)", self.name(), self.disabled_because)
         else:
@@ -57,6 +74,32 @@ class ProviderInputChannel(InputChannel, ABC):
     @abstractmethod
     def respond(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
         """The webhook's HTTP answer; verified messages are handed to ``self.tasks``."""
+
+    async def run_turn(self, text: str, output: CountingOutput, sender: str, on_new_message: OnNewMessage) -> None:
+        """Rasa's turn for one message, then "please send it again" or "temporarily unavailable" if it went wrong.
+
+        Call it before any other ``await`` of the task: the place in this person's line is taken at once, so
+        their messages are answered in the order they came, each as soon as the previous one is done (Rasa's
+        own lock would poll once a second).
+        """
+        ticket = self.gate.admit(sender)
+        if ticket is None:
+            logger.warning(
+                "%s: %s has %d messages in flight, asked to wait", self.name(), sender, self.gate.max_in_flight
+            )
+            await output.send_text_message(sender, BURST_REPLY)
+            return
+        async with ticket:
+            with watch_saves() as saves:
+                await on_new_message(UserMessage(text, output, sender, input_channel=self.name()))
+        if saves.failed:
+            logger.error("%s: conversation %s not stored: %s", self.name(), sender, saves.failures[-1][1])
+            await output.send_text_message(sender, NOT_STORED_REPLY)
+        elif output.sent == 0 and not output.failed:
+            logger.error(
+                "%s: no answer for %s (action server down?); sent 'temporarily unavailable'", self.name(), sender
+            )
+            await output.send_text_message(sender, unavailable_reply())
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """``GET /`` reports whether the channel is on; ``POST /webhook`` is the provider's webhook."""

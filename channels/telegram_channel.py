@@ -17,14 +17,13 @@ Markdown unrendered. Here:
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -34,9 +33,10 @@ from channels.markdown_render import TELEGRAM_MAX_CHARS, split_text, to_telegram
 from channels.provider_channel import OnNewMessage, ProviderInputChannel
 from channels.provider_http import ProviderClient, ProviderError, positive_float
 from channels.quick_replies import Button, CallbackPayloads, button_title_for, inline_keyboard
+from channels.sender_ids import TELEGRAM_PREFIX
 from channels.signatures import TELEGRAM_SECRET_HEADER, telegram_secret_ok
 from channels.telegram_update import TelegramInbound, parse_update
-from channels.webhook_payload import DirectReply
+from channels.webhook_payload import DirectReply, parse_json
 
 logger = logging.getLogger(__name__)
 
@@ -184,8 +184,8 @@ class TelegramInput(ProviderInputChannel):
             logger.warning("telegram: refused an update without a valid secret token (403)")
             return 403, {"error": "forbidden"}
         try:
-            update = json.loads(raw_body or b"")
-        except (ValueError, UnicodeDecodeError):
+            update = parse_json(raw_body)
+        except ValueError:
             return 400, {"error": "The body must be a Telegram update in JSON."}
         inbound = parse_update(update)
         if inbound is None:
@@ -195,12 +195,12 @@ class TelegramInput(ProviderInputChannel):
         if not self.tasks.has_room():
             logger.error("telegram: %d messages pending, refusing more for now (503)", self.tasks.pending)
             return 503, {"error": "busy"}
-        self.tasks.spawn(self.handle(inbound, on_new_message), f"update for telegram-{inbound.chat_id}")
+        self.tasks.spawn(self.handle(inbound, on_new_message), f"update for {TELEGRAM_PREFIX}{inbound.chat_id}")
         return 200, {"status": "accepted"}
 
     async def handle(self, inbound: TelegramInbound, on_new_message: OnNewMessage) -> None:
         """Run the update through Rasa and send the replies (in the background)."""
-        sender = f"telegram-{inbound.chat_id}"
+        sender = f"{TELEGRAM_PREFIX}{inbound.chat_id}"
         output = TelegramOutput(self.api, self.payloads, inbound.chat_id, sender)
         text = inbound.text
         if inbound.is_button:
@@ -213,9 +213,9 @@ class TelegramInput(ProviderInputChannel):
         if isinstance(screened, DirectReply):
             await output.send_text_message(sender, screened.text)
         else:
-            # No await before this call: Rasa issues this sender's lock ticket now,
+            # No await before this call: it takes this person's place in line now,
             # so two messages from one person are answered in the order they came.
-            await on_new_message(UserMessage(screened.text, output, sender, input_channel=self.name()))
+            await self.run_turn(screened.text, output, sender, on_new_message)
         if output.skipped:
             logger.error("telegram: skipped %d further replies to %s after a failed send", output.skipped, sender)
 

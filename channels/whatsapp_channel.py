@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import aiohttp
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -39,6 +39,7 @@ from channels.markdown_render import WHATSAPP_MAX_CHARS, split_text, to_whatsapp
 from channels.provider_channel import OnNewMessage, ProviderInputChannel
 from channels.provider_http import ProviderClient, ProviderError, positive_float
 from channels.quick_replies import OfferedOptions, numbered_options
+from channels.sender_ids import WHATSAPP_PREFIX as SENDER_PREFIX
 from channels.signatures import TWILIO_SIGNATURE_HEADER, twilio_signature_ok
 from channels.webhook_payload import DirectReply
 
@@ -99,7 +100,7 @@ class WhatsAppSettings:
 def sender_pseudonym(auth_token: str, address: str) -> str:
     """A stable conversation id for a WhatsApp address that does not reveal the phone number."""
     digest = hmac.new(auth_token.encode(), address.encode(), hashlib.sha256).hexdigest()
-    return f"whatsapp-{digest[:20]}"
+    return f"{SENDER_PREFIX}{digest[:20]}"
 
 
 def parse_form(raw_body: bytes | None) -> FormParams | None:
@@ -223,7 +224,10 @@ class WhatsAppInput(ProviderInputChannel):
         if not address:
             return 400, "No sender (From) in the request."
         message_sid = (params.get("MessageSid") or [""])[0]
-        if message_sid and self.seen_ids.seen_before(message_sid):
+        if not message_sid:
+            # Twilio names every message; without the id a captured signed request could be replayed forever.
+            return 400, "No MessageSid in the request."
+        if self.seen_ids.seen_before(message_sid):
             return 200, EMPTY_TWIML
         if not self.tasks.has_room():
             logger.error("whatsapp: %d messages pending, refusing more for now (503)", self.tasks.pending)
@@ -240,9 +244,9 @@ class WhatsAppInput(ProviderInputChannel):
         if isinstance(screened, DirectReply):
             await output.send_text_message(sender, screened.text)
         else:
-            # No await before this call: Rasa issues this sender's lock ticket now,
+            # No await before this call: it takes this person's place in line now,
             # so two messages from one person are answered in the order they came.
-            await on_new_message(UserMessage(screened.text, output, sender, input_channel=self.name()))
+            await self.run_turn(screened.text, output, sender, on_new_message)
         if output.skipped:
             logger.error("whatsapp: skipped %d further replies to %s after a failed send", output.skipped, sender)
 

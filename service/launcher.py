@@ -22,7 +22,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from service.rasa_server import AUTH_TOKEN_VARIABLE
 from service.retention import BadRetentionError, retention_seconds
+from service.supervisor import Server, StartupError, Supervisor
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "microneedling-faq.tar.gz"
@@ -36,6 +38,13 @@ DEFAULT_ENVIRONMENT = {
     "RASA_TELEMETRY_ENABLED": "false",
     "TF_CPP_MIN_LOG_LEVEL": "2",
     "SANIC_HOST": "127.0.0.1",
+    # Rasa's listen backlog (rasa.constants.ENV_SANIC_BACKLOG; Rasa's default 100). 200 visitors arriving within
+    # two seconds overflowed 100 (the kernel's ListenOverflows counter rose by thousands in make soak), and
+    # those visitors waited for TCP's SYN retransmissions (1, 3, 7, 15, 31 s) before being heard at all.
+    "SANIC_BACKLOG": "1024",
+    # Rasa's --response-timeout (its default is 3600 s). Sanic reads a request's body under this limit, so a
+    # body that stops half-way held its connection for an hour; nothing legitimate takes a minute.
+    "RASA_RESPONSE_TIMEOUT_S": "60",
     # One BLAS thread: OpenBLAS's threads fought over 2 cores for small matrix
     # products (the NumPy encoder's: 22.9 -> 9.6 ms per message; README,
     # Performance). The served encoder is ONNX Runtime, pinned to one thread itself.
@@ -65,13 +74,10 @@ DEFAULT_ENVIRONMENT = {
 }
 
 
-class StartupError(RuntimeError):
-    """A server exited, did not answer in time, or a setting is unusable; the message says which and why."""
-
-
 def server_environment(overrides: dict[str, str] | None, action_url: str) -> dict[str, str]:
     """Process environment for both servers: defaults < os.environ < overrides, checked before any server starts."""
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)
+    (PROJECT_ROOT / "var").chmod(0o700)  # the token and the conversations: nobody else's business
     env = {**DEFAULT_ENVIRONMENT, **os.environ, **(overrides or {})}
     env["ACTION_SERVER_URL"] = f"{action_url}/webhook"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
@@ -90,7 +96,12 @@ class Stack:
     rasa_url: str
     action_url: str
     auth_token: str
-    processes: list[subprocess.Popen]
+    servers: list[Server]
+
+    @property
+    def processes(self) -> list[subprocess.Popen]:
+        """The servers' current processes (a restarted server has a new one)."""
+        return [server.process for server in self.servers if server.process is not None]
 
     @property
     def webhook_url(self) -> str:
@@ -136,8 +147,12 @@ def action_command(port: int) -> list[str]:
     return [sys.executable, "-m", "actions", "--port", str(port)]
 
 
-def rasa_command(model: Path, port: int, token: str, cors: str | None) -> list[str]:
-    """The ``rasa run`` command line: REST channel on, HTTP API behind the token."""
+def rasa_command(model: Path, port: int, cors: str | None, response_timeout_s: str = "60") -> list[str]:
+    """The ``rasa run`` command line: REST channel on, HTTP API behind the token.
+
+    The token is not on it (``ps`` shows every user the command line): the
+    server reads it from ``RASA_AUTH_TOKEN`` in its environment (rasa_environment).
+    """
     command = [
         sys.executable, "-m", "service.rasa_server", "run",
         "--model", str(model),
@@ -146,12 +161,16 @@ def rasa_command(model: Path, port: int, token: str, cors: str | None) -> list[s
         "--credentials", str(PROJECT_ROOT / "credentials.yml"),
         "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
         "--enable-api",
-        # One token: argparse would read a token that starts with "-" as an option.
-        f"--auth-token={token}",
+        "--response-timeout", response_timeout_s,
     ]  # fmt: skip
     if cors:
         command += ["--cors", *cors.split()]
     return command
+
+
+def rasa_environment(env: dict[str, str], token: str) -> dict[str, str]:
+    """The Rasa server's environment: ``env`` plus the API token, which only this server gets."""
+    return {**env, AUTH_TOKEN_VARIABLE: token}
 
 
 def free_port() -> int:
@@ -198,30 +217,37 @@ def running_stack(
     log_dir: Path | None = None,
     cors: str | None = None,
 ) -> Iterator[Stack]:
-    """Both servers running on 127.0.0.1 for the duration of the ``with`` block."""
+    """Both servers running on 127.0.0.1 for the duration of the ``with`` block; both stopped after it."""
     token = auth_token()
     action_url = f"http://127.0.0.1:{action_port}"
+    rasa_url = f"http://127.0.0.1:{rasa_port}"
     process_env = server_environment(env, action_url)
-    processes: list[subprocess.Popen] = []
-
-    def spawn(name: str, command: list[str]) -> subprocess.Popen:
-        output = open(log_dir / f"{name}.log", "w") if log_dir else None  # noqa: SIM115
-        process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=process_env, stdout=output, stderr=subprocess.STDOUT if output else None
-        )
-        processes.append(process)
-        return process
-
+    actions = Server(
+        "action server", action_command(action_port), process_env, PROJECT_ROOT, action_port,
+        lambda: url_answers(f"{action_url}/health"), "ACTION_PORT",
+        log_dir / "action-server.log" if log_dir else None,
+    )  # fmt: skip
+    rasa = Server(
+        "Rasa server", rasa_command(model, rasa_port, cors, process_env["RASA_RESPONSE_TIMEOUT_S"]),
+        rasa_environment(process_env, token), PROJECT_ROOT,
+        rasa_port, lambda: url_answers(f"{rasa_url}/status?token={token}"), "RASA_PORT",
+        log_dir / "rasa-server.log" if log_dir else None,
+    )  # fmt: skip
+    servers = [actions, rasa]
+    for server in servers:
+        if server.log_path is not None:
+            server.log_path.write_text("")
     try:
-        actions = spawn("action-server", action_command(action_port))
-        wait_until_ready(f"{action_url}/health", actions, "action server", READY_TIMEOUT_S)
-        rasa_url = f"http://127.0.0.1:{rasa_port}"
-        rasa = spawn("rasa-server", rasa_command(model, rasa_port, token, cors))
-        wait_until_ready(f"{rasa_url}/status?token={token}", rasa, "Rasa server", READY_TIMEOUT_S)
-        yield Stack(rasa_url, action_url, token, processes)
+        actions.check_port("127.0.0.1")
+        rasa.check_port(process_env.get("RASA_INTERFACE", "127.0.0.1"))
+        actions.spawn()
+        actions.wait_ready(READY_TIMEOUT_S)
+        rasa.spawn()
+        rasa.wait_ready(READY_TIMEOUT_S)
+        yield Stack(rasa_url, action_url, token, servers)
     finally:
-        for process in reversed(processes):
-            stop(process)
+        for server in reversed(servers):
+            server.stop()
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -288,6 +314,21 @@ Press Ctrl+C to stop.""",
     )
 
 
+class StopRequested(Exception):
+    """SIGTERM or SIGINT arrived: stop both servers and exit."""
+
+
+def _request_stop(signum: int, frame: object) -> None:
+    # A second signal must not interrupt the clean-up half-way and leave a server behind.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise StopRequested(signal.Signals(signum).name)
+
+
+def log_line(text: str) -> None:
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} launcher: {text}", file=sys.stderr, flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
@@ -297,20 +338,21 @@ def main() -> int:
     args = parser.parse_args()
     if args.shell:
         return run_shell(args.model, args.action_port)
+    # systemd, Docker and Kubernetes stop a service with SIGTERM; a terminal with SIGINT.
+    signal.signal(signal.SIGTERM, _request_stop)
+    signal.signal(signal.SIGINT, _request_stop)
     try:
         cors = cors_origins(os.environ.get("RASA_CORS_ORIGINS"), os.environ.get("RASA_INTERFACE", "127.0.0.1"))
         with running_stack(args.model, args.port, args.action_port, cors=cors) as stack:
             print_banner(stack)
-            while all(process.poll() is None for process in stack.processes):
-                time.sleep(1)
-            print("A server stopped; shutting down.", file=sys.stderr)
-            return 1
+            Supervisor(stack.servers, READY_TIMEOUT_S, log_line).watch()
     except StartupError as error:
         print(f"Could not start the assistant: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("\nStopped.")
+    except (StopRequested, KeyboardInterrupt) as stop:
+        log_line(f"stopped ({stop or 'SIGINT'}); both servers are down")
         return 0
+    return 0
 
 
 if __name__ == "__main__":

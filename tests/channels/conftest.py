@@ -143,11 +143,17 @@ def channel_environment(fake: FakeProvider, database: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def channel_stack(fake_provider: FakeProvider, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def channel_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The channel stack's SQLite tracker store."""
+    return tmp_path_factory.mktemp("trackers") / "trackers.db"
+
+
+@pytest.fixture(scope="session")
+def channel_stack(fake_provider: FakeProvider, channel_database: Path) -> Iterator[Stack]:
     if not DEFAULT_MODEL.exists():
         pytest.fail("no trained model; run `make train`")
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    env = channel_environment(fake_provider, tmp_path_factory.mktemp("trackers") / "trackers.db")
+    env = channel_environment(fake_provider, channel_database)
     with running_stack(rasa_port=free_port(), action_port=free_port(), env=env, log_dir=LOG_DIR) as stack:
         yield stack
 

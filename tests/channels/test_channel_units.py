@@ -316,3 +316,29 @@ def test_full_task_queue_answers_503_so_the_provider_retries(fake_provider) -> N
 
     assert asyncio.run(scenario()) == [200, 503]
     assert recorder.messages == []
+
+
+def test_beyond_the_messages_in_flight_a_person_is_asked_to_wait(fake_provider) -> None:
+    channel = telegram_channel(fake_provider)
+    channel.gate.max_in_flight = 1
+    release = asyncio.Event()
+    answered: list[str] = []
+
+    async def slow_rasa(message: Any) -> None:
+        await release.wait()
+        answered.append(message.text)
+        await message.output_channel.send_text_message(message.sender_id, "an answer")
+
+    async def scenario() -> None:
+        for number, text in enumerate(["first", "second"]):
+            body = f'{{"update_id": {700 + number}, "message": {{"chat": {{"id": 77}}, "text": "{text}"}}}}'
+            assert channel.accept(TELEGRAM_SECRET, body.encode(), slow_rasa)[0] == 200
+        await asyncio.sleep(0.2)
+        release.set()
+        await settle(channel)
+
+    asyncio.run(scenario())
+    assert answered == ["first"]
+    texts = [record.text for record in fake_provider.sent("77", "sendMessage")]
+    assert any("still answering your earlier messages" in text for text in texts)
+    assert "an answer" in texts

@@ -81,6 +81,9 @@ def test_correctly_signed_request_is_processed_under_a_pseudonym(whatsapp_user, 
     assert whatsapp_user.says("Does microneedling hurt?") == 200
     fake_provider.wait_for(whatsapp_user.address, 2, "Messages")
     sender = sender_pseudonym(TWILIO_TOKEN, whatsapp_user.address)
+    deadline = time.monotonic() + 10  # the replies go out before the turn is saved (on the store's own thread)
+    while not user_events(channel_stack, sender) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert [event["text"] for event in user_events(channel_stack, sender)] == ["Does microneedling hurt?"]
     phone = whatsapp_user.address.removeprefix("whatsapp:")
     assert phone not in json.dumps(tracker_events(channel_stack, sender))

@@ -17,7 +17,8 @@ from rasa.utils.endpoints import EndpointConfig
 from service import launcher, sqlite_tracker_store
 from service.launcher import PROJECT_ROOT, SQLITE_TRACKER_STORE
 from service.retention import BadRetentionError
-from service.sqlite_tracker_store import NotSQLiteError, SQLiteTrackerStore
+from service.save_watch import watch_saves
+from service.sqlite_tracker_store import NotSQLiteError, SQLiteTrackerStore, TrackerNotStoredError
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
 
@@ -245,3 +246,60 @@ def test_the_launcher_refuses_a_bad_retention_before_starting_any_server(monkeyp
     ):
         pass
     assert spawned == []
+
+
+def test_a_locked_database_fails_the_save_within_the_deadline_reports_it_and_keeps_the_loop_running(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(sqlite_tracker_store, "WRITE_DEADLINE_S", 0.5)
+    database = tmp_path / "trackers.db"
+    store = SQLiteTrackerStore(DOMAIN, host=f"sqlite:///{database}")
+    run(play(store, "visitor", [session_start(1000.0)]))
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process's write lock
+
+    async def save_while_ticking() -> tuple[list[tuple[str, str]], int]:
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        ticker = asyncio.create_task(tick())
+        with watch_saves() as watch, pytest.raises(TrackerNotStoredError, match="visitor"):
+            await play(store, "visitor", [user_turn("does it hurt", "ask_pain", 1001.0)])
+        ticker.cancel()
+        return watch.failures, ticks
+
+    failures, ticks = run(save_while_ticking())
+    holder.execute("ROLLBACK")
+    assert [sender for sender, _ in failures] == ["visitor"]
+    assert ticks >= 10, "the event loop was blocked while SQLite waited for the lock"
+    assert len(rows(database)) == 3  # nothing of the failed turn
+
+    run(play(store, "visitor", [user_turn("does it hurt", "ask_pain", 1002.0)]))
+    assert [row[1] for row in rows(database)][3:] == ["user", "action", "bot", "slot", "action"]
+
+
+def test_a_conversation_that_could_not_be_read_is_not_overwritten(tmp_path: Path, monkeypatch) -> None:
+    store = SQLiteTrackerStore(DOMAIN, host=f"sqlite:///{tmp_path / 'trackers.db'}")
+    run(play(store, "visitor", [session_start(1000.0), user_turn("how much", "ask_cost", 1001.0)]))
+    stored = rows(tmp_path / "trackers.db")
+
+    def unreadable(*args):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(store, "_read_rows", unreadable)
+    with pytest.raises(TrackerNotStoredError):
+        run(store.retrieve("visitor"))
+    fresh = DialogueStateTracker("visitor", DOMAIN.slots)  # what Rasa builds when the read failed
+    for event in [*session_start(2000.0), *user_turn("does it hurt", "ask_pain", 2001.0)]:
+        fresh.update(event)
+    with pytest.raises(TrackerNotStoredError, match="could not be read"):
+        run(store.save(fresh))
+    assert rows(tmp_path / "trackers.db") == stored
+
+    monkeypatch.undo()
+    assert run(store.retrieve("visitor")) is not None  # readable again: saves go on
