@@ -24,7 +24,7 @@ from pathlib import Path
 
 from service.rasa_server import AUTH_TOKEN_VARIABLE
 from service.retention import BadRetentionError, retention_seconds
-from service.supervisor import Server, StartupError, Supervisor
+from service.supervisor import Server, StartupError, Supervisor, stop_process
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "microneedling-faq.tar.gz"
@@ -250,16 +250,8 @@ def running_stack(
             server.stop()
 
 
-def stop(process: subprocess.Popen) -> None:
-    """SIGTERM, then SIGKILL if the process has not exited after 15 s."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+# One definition of stopping a server process, shared with the supervisor.
+stop = stop_process
 
 
 def run_shell(model: Path, action_port: int) -> int:

@@ -43,6 +43,18 @@ def _die_with_parent() -> None:
         _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def stop_process(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if the process has not exited after 15 s."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @dataclass
 class Server:
     """One server process: how to start it, how to tell it is ready, and its current process."""
@@ -103,15 +115,9 @@ class Server:
         raise StartupError(f"{self.name} did not answer within {timeout:.0f} s")
 
     def stop(self) -> None:
-        """SIGTERM, then SIGKILL if the process has not exited after 15 s."""
-        process = self.process
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        """Stop the process (``stop_process``) and close its log."""
+        if self.process is not None:
+            stop_process(self.process)
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
