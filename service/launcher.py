@@ -128,18 +128,17 @@ def auth_token() -> str:
     return TOKEN_FILE.read_text().strip()
 
 
-LOCAL_INTERFACES = frozenset({"127.0.0.1", "localhost", "::1"})
+def cors_origins(configured: str | None) -> str | None:
+    """Origins allowed to call the server from a browser (the chat widget on a clinic's site): the configured ones.
 
-
-def cors_origins(configured: str | None, interface: str) -> str | None:
-    """Origins allowed to call the server from a browser (the chat widget on a clinic's site).
-
-    Only the configured ones; ``*`` solely for the local demo, when nothing is
-    configured and the server is reachable from this machine only.
+    Nothing by default, wherever the server listens: Rasa answers CORS with
+    credentials allowed, so ``*`` would let any site drive a visitor's
+    conversation, and a production server behind a proxy listens on 127.0.0.1
+    too. The demo page is served by the assistant itself and needs no CORS.
     """
     if configured and configured.strip():
         return " ".join(configured.split())
-    return "*" if interface in LOCAL_INTERFACES else None
+    return None
 
 
 def action_command(port: int) -> list[str]:
@@ -334,7 +333,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _request_stop)
     signal.signal(signal.SIGINT, _request_stop)
     try:
-        cors = cors_origins(os.environ.get("RASA_CORS_ORIGINS"), os.environ.get("RASA_INTERFACE", "127.0.0.1"))
+        cors = cors_origins(os.environ.get("RASA_CORS_ORIGINS"))
         with running_stack(args.model, args.port, args.action_port, cors=cors) as stack:
             print_banner(stack)
             Supervisor(stack.servers, READY_TIMEOUT_S, log_line).watch()

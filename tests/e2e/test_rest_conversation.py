@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from actions.knowledge_loader import DEFAULT_KNOWLEDGE_FILE, load_knowledge_base
-from service.launcher import DEFAULT_MODEL, PROJECT_ROOT, SQLITE_TRACKER_STORE, free_port, running_stack
+from service.launcher import DEFAULT_MODEL, PROJECT_ROOT, SQLITE_TRACKER_STORE, cors_origins, free_port, running_stack
 
 KNOWLEDGE = load_knowledge_base(DEFAULT_KNOWLEDGE_FILE)
 
@@ -23,7 +23,9 @@ def stack(tmp_path_factory):
     log_dir.mkdir(parents=True, exist_ok=True)
     database = tmp_path_factory.mktemp("trackers") / "trackers.db"
     env = {"TRACKER_STORE_TYPE": SQLITE_TRACKER_STORE, "TRACKER_STORE_URL": f"sqlite:///{database}"}
-    with running_stack(rasa_port=free_port(), action_port=free_port(), env=env, log_dir=log_dir) as running:
+    # CORS as `make run` sets it when RASA_CORS_ORIGINS is not configured, on 127.0.0.1.
+    cors = cors_origins(None)
+    with running_stack(rasa_port=free_port(), action_port=free_port(), env=env, log_dir=log_dir, cors=cors) as running:
         yield running
 
 
@@ -190,3 +192,13 @@ def test_rating_an_answer_is_stored_with_its_topic_and_nothing_else(stack) -> No
     assert tracker["slots"]["feedback"] == {"vote": "down", "topic": "ask_recovery"}
     thanks = chat(stack, sender, "/feedback_helpful")
     assert thanks[0]["text"] == KNOWLEDGE.messages["feedback_thanks"]
+
+
+def test_another_site_gets_no_cors_permission_by_default(stack) -> None:
+    """The stack runs with make run's default CORS setting: a foreign page may not read the replies."""
+    body = json.dumps({"sender": "e2e-cors", "message": "hi"}).encode()
+    request = urllib.request.Request(
+        stack.webhook_url, data=body, headers={"Content-Type": "application/json", "Origin": "https://evil.example"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as reply:
+        assert reply.headers.get("Access-Control-Allow-Origin") is None
