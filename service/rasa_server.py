@@ -30,8 +30,9 @@ def rasa_arguments(arguments: list[str], environ: Mapping[str, str]) -> list[str
 if __name__ == "__main__":
     from rasa.__main__ import main
 
-    from service import rasa_speedups
+    from service import header_token, rasa_speedups
 
     rasa_speedups.apply()
+    header_token.install()
     sys.argv = [sys.argv[0], *rasa_arguments(sys.argv[1:], os.environ)]
     main()

@@ -202,3 +202,19 @@ def test_another_site_gets_no_cors_permission_by_default(stack) -> None:
     )
     with urllib.request.urlopen(request, timeout=60) as reply:
         assert reply.headers.get("Access-Control-Allow-Origin") is None
+
+
+def test_http_api_takes_the_token_in_a_header(stack) -> None:
+    """`Authorization: Token …` instead of `?token=…`, which would land in proxy logs; a wrong one is refused."""
+
+    def status_with(header: str) -> int:
+        request = urllib.request.Request(f"{stack.rasa_url}/status", headers={"Authorization": header})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as reply:
+                return reply.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    assert status_with(f"Token {stack.auth_token}") == 200
+    assert status_with("Token not-the-token") == 401
+    assert status_with(f"Basic {stack.auth_token}") == 401
