@@ -32,7 +32,6 @@ from microneedling_nlp.message_screen import InputProblem, screen_message
 
 LAST_TOPIC_SLOT = "last_topic"
 FEEDBACK_SLOT = "feedback"
-VOTES = {"feedback_helpful": "up", "feedback_not_helpful": "down"}
 DISCLAIMER_SLOT = "disclaimer_shown"
 _PROBLEM_MESSAGES = {
     InputProblem.EMPTY: "empty_message",
@@ -213,13 +212,13 @@ class ActionRecordFeedback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         knowledge = default_knowledge_base()
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        vote = VOTES.get(str(intent), "down")
+        vote = answer_builder.FEEDBACK_VOTES.get(str(intent), "down")
         topic = tracker.get_slot(LAST_TOPIC_SLOT)
         if vote == "up":
             dispatcher.utter_message(text=knowledge.messages["feedback_thanks"])
         else:
             others = answer_builder.alternative_topics(knowledge, previous_user_ranking(tracker), topic, limit=2)
-            buttons = [{"title": knowledge.title(t), "payload": f"/{t}"} for t in others]
+            buttons = [answer_builder.topic_button(knowledge, t) for t in others]
             dispatcher.utter_message(
                 text=knowledge.messages["feedback_sorry"], buttons=[*buttons, answer_builder.HANDOFF_BUTTON]
             )

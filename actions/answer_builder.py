@@ -19,6 +19,7 @@ HANDOFF_BUTTON: Button = {"title": "Talk to our team", "payload": "/human_handof
 BOOKING_BUTTON: Button = {"title": "Book a consultation", "payload": "/book_consultation"}
 # Under every FAQ answer, after the follow-ups: channels render these as small rating
 # controls (channels.quick_replies.is_feedback); the vote is stored on the conversation.
+FEEDBACK_VOTES = {"feedback_helpful": "up", "feedback_not_helpful": "down"}  # rating intent -> stored vote
 FEEDBACK_BUTTONS: list[Button] = [
     {"title": "👍", "payload": "/feedback_helpful"},
     {"title": "👎", "payload": "/feedback_not_helpful"},
@@ -89,7 +90,7 @@ def faq_reply(
                 f"My sources have no details specific to {value}; your practitioner can tell you what to expect."
             )
     buttons = follow_up_buttons(knowledge, entry, entities)
-    extra = [{"title": knowledge.title(t), "payload": f"/{t}"} for t in also_asked if knowledge.faq(t) and t != intent]
+    extra = [topic_button(knowledge, t) for t in also_asked if knowledge.faq(t) and t != intent]
     extra_payloads = {button["payload"] for button in extra}
     buttons = extra + [b for b in buttons if b["payload"].split("{")[0] not in extra_payloads]
     return Reply(text="\n\n".join(_unique(parts)), buttons=[*buttons, *FEEDBACK_BUTTONS])
@@ -99,7 +100,7 @@ def alternative_topics(
     knowledge: KnowledgeBase, ranking: Sequence[dict[str, object]], answered: str | None, limit: int = 3
 ) -> list[str]:
     """After a 👎: the other topics the rated message was closest to, then the answer's follow-ups."""
-    topics = [str(c.get("name")) for c in ranking if knowledge.faq(str(c.get("name"))) and c.get("name") != answered]
+    topics = ranked_topics(knowledge, ranking, 0.0, answered)
     entry = knowledge.faq(answered or "")
     topics += list(entry.follow_ups) if entry else list(knowledge.menu)
     return list(dict.fromkeys(topics))[:limit]
@@ -109,16 +110,25 @@ def also_asked_topics(
     knowledge: KnowledgeBase, ranking: Sequence[dict[str, object]], answered: str, limit: int = 1
 ) -> list[str]:
     """Other FAQ topics the classifier finds likely enough to be a second question in the message."""
-    topics = []
-    for candidate in ranking:
-        name = str(candidate.get("name"))
-        if (
-            name != answered
-            and knowledge.faq(name)
-            and float(candidate.get("confidence") or 0.0) >= (ALSO_ASKED_MIN_CONFIDENCE)
-        ):
-            topics.append(name)
-    return topics[:limit]
+    return ranked_topics(knowledge, ranking, ALSO_ASKED_MIN_CONFIDENCE, answered)[:limit]
+
+
+def ranked_topics(
+    knowledge: KnowledgeBase, ranking: Sequence[dict[str, object]], min_confidence: float, leave_out: str | None = None
+) -> list[str]:
+    """The FAQ topics of a classifier ranking, in its order, at ``min_confidence`` or above, but ``leave_out``."""
+    return [
+        name
+        for candidate in ranking
+        if (name := str(candidate.get("name"))) != leave_out
+        and knowledge.faq(name)
+        and float(candidate.get("confidence") or 0.0) >= min_confidence
+    ]
+
+
+def topic_button(knowledge: KnowledgeBase, topic: str) -> Button:
+    """A quick reply that opens a topic's answer."""
+    return {"title": knowledge.title(topic), "payload": f"/{topic}"}
 
 
 def follow_up_buttons(knowledge: KnowledgeBase, entry: FaqEntry, entities: Sequence[Entity]) -> list[Button]:
@@ -138,8 +148,7 @@ def follow_up_buttons(knowledge: KnowledgeBase, entry: FaqEntry, entities: Seque
 
 def menu_buttons(knowledge: KnowledgeBase) -> list[Button]:
     """The popular topics, then booking and a person."""
-    topics = [{"title": knowledge.title(t), "payload": f"/{t}"} for t in knowledge.menu]
-    return [*topics, BOOKING_BUTTON, HANDOFF_BUTTON]
+    return [*(topic_button(knowledge, t) for t in knowledge.menu), BOOKING_BUTTON, HANDOFF_BUTTON]
 
 
 def other_topics_line(knowledge: KnowledgeBase) -> str:
@@ -152,15 +161,7 @@ def clarification_buttons(
     knowledge: KnowledgeBase, ranking: Sequence[dict[str, object]], limit: int = 3
 ) -> list[Button]:
     """Buttons for the most likely FAQ topics of an unclear message."""
-    buttons: list[Button] = []
-    for candidate in ranking:
-        name = str(candidate.get("name"))
-        confidence = float(candidate.get("confidence") or 0.0)
-        if knowledge.faq(name) and confidence >= MIN_CLARIFY_CONFIDENCE:
-            buttons.append({"title": knowledge.title(name), "payload": f"/{name}"})
-        if len(buttons) == limit:
-            break
-    return buttons
+    return [topic_button(knowledge, t) for t in ranked_topics(knowledge, ranking, MIN_CLARIFY_CONFIDENCE)[:limit]]
 
 
 def _condition_caution(knowledge: KnowledgeBase, entry: FaqEntry, condition: str) -> str | None:

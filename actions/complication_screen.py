@@ -114,14 +114,15 @@ def complication_urgency(text: str) -> Urgency:
     # Red flags need no pronoun: "day 4 and the swelling is getting worse" is a report.
     if _RED_FLAGS.search(text):
         return Urgency.URGENT
-    mentions_treatment = _TIED_TO_TREATMENT.search(text) or _TREATMENT_WORD.search(text)
-    if _COMPLAINTS.search(text) and (_FIRST_PERSON.search(text) or mentions_treatment):
+    tied_to_treatment = bool(_TIED_TO_TREATMENT.search(text))
+    first_person = bool(_FIRST_PERSON.search(text))
+    if _COMPLAINTS.search(text) and (first_person or tied_to_treatment or _TREATMENT_WORD.search(text)):
         return Urgency.URGENT
-    if _WORSE_SINCE.search(text) and _TIED_TO_TREATMENT.search(text):
+    if _WORSE_SINCE.search(text) and tied_to_treatment:
         return Urgency.URGENT
-    if not (_FIRST_PERSON.search(text) or _OWN_TREATMENT.search(text)):
+    if not (first_person or _OWN_TREATMENT.search(text)):
         return Urgency.NONE
-    if _TREATED_AREA_PROBLEMS.search(text) and _TIED_TO_TREATMENT.search(text):
+    if _TREATED_AREA_PROBLEMS.search(text) and tied_to_treatment:
         return Urgency.URGENT
     if not _SINCE_TREATMENT.search(text):
         return Urgency.NONE

@@ -47,12 +47,15 @@ def intent_ranking(tracker: Tracker) -> list[dict[str, Any]]:
     return list(tracker.latest_message.get("intent_ranking") or [])
 
 
+def _previous_user_parse(tracker: Tracker) -> dict[str, Any]:
+    """The parse data of the user message before the latest one ({} when there is none)."""
+    user_events = [event for event in tracker.events if event.get("event") == "user"]
+    return (user_events[-2].get("parse_data") or {}) if len(user_events) >= 2 else {}
+
+
 def previous_user_ranking(tracker: Tracker) -> list[dict[str, Any]]:
     """The intent ranking of the user message before the latest one (the message a rating is about)."""
-    user_events = [event for event in tracker.events if event.get("event") == "user"]
-    if len(user_events) < 2:
-        return []
-    return list((user_events[-2].get("parse_data") or {}).get("intent_ranking") or [])
+    return list(_previous_user_parse(tracker).get("intent_ranking") or [])
 
 
 def previous_user_intent(tracker: Tracker) -> str | None:
@@ -61,8 +64,4 @@ def previous_user_intent(tracker: Tracker) -> str | None:
     Used to notice a second misunderstanding in a row, which should offer the
     menu and a person rather than another guess.
     """
-    user_events = [event for event in tracker.events if event.get("event") == "user"]
-    if len(user_events) < 2:
-        return None
-    intent = (user_events[-2].get("parse_data") or {}).get("intent") or {}
-    return intent.get("name")
+    return (_previous_user_parse(tracker).get("intent") or {}).get("name")

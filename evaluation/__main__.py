@@ -17,7 +17,7 @@ import sys
 
 from actions.knowledge_loader import DEFAULT_KNOWLEDGE_FILE, load_knowledge_base
 from evaluation.action_replay import ActionReplay
-from evaluation.answer_metrics import AnswerScores, answer_scores
+from evaluation.answer_metrics import AnswerScores, answer_scores, scores_by_real_world_part
 from evaluation.labelled_data import (
     HOLDOUT_FILE,
     PROJECT_ROOT,
@@ -26,7 +26,6 @@ from evaluation.labelled_data import (
     faq_intents,
     load_labelled,
     load_real_world,
-    real_world_part,
 )
 from evaluation.metrics import QualityScores, score
 from evaluation.reply_outcome import ReplyOutcome, ReplyReader
@@ -104,12 +103,8 @@ def main() -> int:
                 ]
             answers[set_name][system.name] = answer_scores(messages, outcomes, faqs)
             if set_name == "real-world":
-                for part in ("dev", "test"):
-                    chosen = [(m, o) for m, o in zip(messages, outcomes, strict=True) if real_world_part(m) == part]
-                    view = f"real-world {part} part"
-                    answers.setdefault(view, {})[system.name] = answer_scores(
-                        [m for m, _ in chosen], [o for _, o in chosen], faqs
-                    )
+                for part, part_scores in scores_by_real_world_part(messages, outcomes, faqs).items():
+                    answers.setdefault(f"real-world {part} part", {})[system.name] = part_scores
             if set_name == "held-out":
                 predicted = [p["intent"].get("name") for p in parses]
                 intent_scores[system.name] = score(messages, predicted, faqs)

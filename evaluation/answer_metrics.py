@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from evaluation.labelled_data import COMPLICATION, OUT_OF_SCOPE, LabelledMessage
+from evaluation.labelled_data import COMPLICATION, OUT_OF_SCOPE, REAL_WORLD_PARTS, LabelledMessage, real_world_part
 from evaluation.metrics import share
 from evaluation.reply_outcome import ReplyKind, ReplyOutcome
 
@@ -121,6 +121,21 @@ def answer_scores(
         per_topic={topic: (counts[0], counts[1]) for topic, counts in sorted(per_topic.items())},
         confusions=[(asked, shown, n) for (asked, shown), n in confusions.most_common(top)],
     )
+
+
+def scores_by_real_world_part(
+    messages: Sequence[LabelledMessage], outcomes: Sequence[ReplyOutcome], faq_intents: set[str]
+) -> dict[str, AnswerScores]:
+    """``answer_scores`` of the real-world set's dev and test parts (evaluation.labelled_data.real_world_part)."""
+    pairs = list(zip(messages, outcomes, strict=True))
+    return {
+        part: answer_scores(
+            [m for m, _ in pairs if real_world_part(m) == part],
+            [o for m, o in pairs if real_world_part(m) == part],
+            faq_intents,
+        )
+        for part in REAL_WORLD_PARTS
+    }
 
 
 Target = tuple[str, float]  # (">=" or "<=", bound)

@@ -72,6 +72,7 @@ def load_real_world(path: Path = REAL_WORLD_FILE) -> list[LabelledMessage]:
 
 
 DEV_SHARE_OF_256 = 86  # about a third of the real-world sources
+REAL_WORLD_PARTS = ("dev", "test")
 
 
 def real_world_part(message: LabelledMessage) -> str:

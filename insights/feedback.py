@@ -31,9 +31,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from actions.answer_builder import FEEDBACK_VOTES
+
 FEEDBACK_INTENT = "feedback"
-# The assistant's own rating intents (domain.yml): their vote is stored by the slot, not read from the click.
-RATING_INTENTS = frozenset({"feedback_helpful", "feedback_not_helpful"})
+# The assistant's own rating intents: their vote is stored by the slot, not read from the click.
+RATING_INTENTS = frozenset(FEEDBACK_VOTES)
 FEEDBACK_SLOT = "feedback"
 UP, DOWN = "up", "down"
 _VOTES = {

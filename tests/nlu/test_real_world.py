@@ -14,11 +14,19 @@ import pytest
 import yaml
 
 from actions.knowledge_loader import DEFAULT_KNOWLEDGE_FILE, load_knowledge_base
-from evaluation.answer_metrics import ANSWER_TARGETS, AnswerScores, answer_scores, meets_answer_target, meets_target
+from evaluation.answer_metrics import (
+    ANSWER_TARGETS,
+    AnswerScores,
+    answer_scores,
+    meets_answer_target,
+    meets_target,
+    scores_by_real_world_part,
+)
 from evaluation.labelled_data import (
     COMPLICATION,
     DOMAIN_FILE,
     OUT_OF_SCOPE,
+    REAL_WORLD_PARTS,
     faq_intents,
     load_real_world,
     load_training_messages,
@@ -54,7 +62,7 @@ def test_set_is_large_and_labelled_with_the_taxonomy() -> None:
     assert [m.text for m in REAL_WORLD if m.intent not in intents] == []
     assert [m.text for m in REAL_WORLD if not set(m.also_ok) <= FAQS | {COMPLICATION}] == []
     assert [m.text for m in REAL_WORLD if not m.source.strip()] == []
-    assert {real_world_part(m) for m in REAL_WORLD} == {"dev", "test"}
+    assert {real_world_part(m) for m in REAL_WORLD} == set(REAL_WORLD_PARTS)
 
 
 @pytest.fixture(scope="module")
@@ -65,10 +73,7 @@ def scores() -> dict[str, AnswerScores]:
     log_dir.mkdir(parents=True, exist_ok=True)
     reader = ReplyReader(load_knowledge_base(DEFAULT_KNOWLEDGE_FILE))
     outcomes = [reader.read(r) for r in webhook_replies([m.text for m in REAL_WORLD], log_dir=log_dir)]
-    result = {"all": answer_scores(REAL_WORLD, outcomes, FAQS)}
-    for part in ("dev", "test"):
-        chosen = [(m, o) for m, o in zip(REAL_WORLD, outcomes, strict=True) if real_world_part(m) == part]
-        result[part] = answer_scores([m for m, _ in chosen], [o for _, o in chosen], FAQS)
+    result = {"all": answer_scores(REAL_WORLD, outcomes, FAQS), **scores_by_real_world_part(REAL_WORLD, outcomes, FAQS)}
     for name, figures in result.items():
         print(f"\n[{name}: {figures.messages} messages]")
         print("\n".join(f"{metric}: {value:.3f}" for metric, value in figures.as_row().items()))

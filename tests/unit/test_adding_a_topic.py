@@ -7,7 +7,6 @@ test says so; if the guide stops naming a file the steps edit, it fails too.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,11 +16,10 @@ import yaml
 
 from actions.knowledge_loader import load_knowledge_base
 from checks.consistency import all_problems
+from tests.project_copy import PROJECT_ROOT, copy_project
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SEEDS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
 GUIDE = PROJECT_ROOT / "docs" / "adding-a-topic.md"
-COPIED = ("config.yml", "domain.yml", "data", "knowledge", "microneedling_nlp/entity_patterns.yml")
 TOPIC = "ask_preparation"
 EXAMPLES = [
     "how do I prepare for microneedling",
@@ -40,10 +38,7 @@ def insert_after(path: Path, anchor: str, addition: str) -> None:
 
 @pytest.fixture()
 def project_with_new_topic(tmp_path: Path) -> Path:
-    for relative in COPIED:
-        source, target = PROJECT_ROOT / relative, tmp_path / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, target)
+    copy_project(tmp_path)
     # 1. domain.yml
     insert_after(tmp_path / "domain.yml", "  - ask_what_is\n", f"  - {TOPIC}\n")
     # 2. data/rules/faq.yml

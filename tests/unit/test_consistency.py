@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import yaml
 
 from checks.consistency import all_problems
 from evaluation.labelled_data import PROJECT_ROOT, faq_intents
+from tests.project_copy import copy_project
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
 SEEDS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
@@ -29,11 +29,7 @@ def test_follow_ups_and_menu_point_at_real_intents(knowledge) -> None:
 
 def test_a_missed_step_is_named_with_what_to_do(tmp_path: Path) -> None:
     """A topic missing from the FAQ rule, the knowledge file or the data is reported with the file to change."""
-    for relative in ("domain.yml", "data", "knowledge", "microneedling_nlp/entity_patterns.yml"):
-        source = PROJECT_ROOT / relative
-        target = tmp_path / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, target)
+    copy_project(tmp_path)
     rules = tmp_path / "data" / "rules" / "faq.yml"
     rules.write_text(rules.read_text().replace("          - intent: ask_age\n", ""))
     knowledge_file = tmp_path / "knowledge" / "microneedling_faq.yml"
