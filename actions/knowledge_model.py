@@ -6,6 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from actions.prices import Range
+
+# The two guided conversations (Rasa forms) and the intents that start them. Their
+# buttons can sit in the menu and under FAQ answers next to the topics.
+SUITABILITY_INTENT = "check_suitability"
+COST_ESTIMATE_INTENT = "estimate_cost"
+
 
 @dataclass(frozen=True)
 class ClinicDetails:
@@ -50,6 +57,101 @@ class FaqEntry:
 
 
 @dataclass(frozen=True)
+class SuitabilityQuestion:
+    """One yes/no question of the suitability check, and why a "yes" matters."""
+
+    key: str
+    ask: str
+    label: str
+    why: str
+    conditions: tuple[str, ...]
+
+    @property
+    def slot(self) -> str:
+        """The form slot that holds the answer (declared in domain.yml)."""
+        return f"suitability_{self.key}"
+
+
+@dataclass(frozen=True)
+class SuitabilityCheck:
+    """The questionnaire's questions and every text around them, as the clinic words them.
+
+    ``noted_earlier`` still holds {answers} and ``question_heading`` {number} and
+    {total}: they are filled per conversation.
+    """
+
+    button: str
+    intro: str
+    noted_earlier: str
+    question_heading: str
+    resume: str
+    not_understood: str
+    answer_buttons: Mapping[str, str]
+    result_clear: str
+    result_caution: str
+    result_unsure: str
+    result_caution_closing: str
+    offered_under: tuple[str, ...]
+    questions: tuple[SuitabilityQuestion, ...]
+    sources: tuple[str, ...]
+    last_reviewed: date
+
+    def question(self, slot: str) -> SuitabilityQuestion | None:
+        """The question whose answer a form slot holds."""
+        return next((q for q in self.questions if q.slot == slot), None)
+
+
+@dataclass(frozen=True)
+class Package:
+    """A course sold together, e.g. 3 sessions for $1,100."""
+
+    sessions: Range
+    price: Range
+
+
+@dataclass(frozen=True)
+class PriceList:
+    """The clinic's own prices; absent when the clinic has not published them here."""
+
+    currency: str
+    per_session: Range
+    packages: tuple[Package, ...]
+    included: tuple[str, ...]
+    plans: Mapping[str, Range]
+
+
+@dataclass(frozen=True)
+class CostEstimateTexts:
+    """The estimate's wording and the figures it takes from the seeds.
+
+    The line templates keep their own placeholders ({concern}, {sessions},
+    {per_session}, {total}, {price}, {included}) for each estimate.
+    """
+
+    button: str
+    ask_concern: str
+    resume: str
+    concerns: tuple[str, ...]
+    other_concern_button: str
+    other_concern: str
+    heading: str
+    per_session_line: str
+    clinic_plan_line: str
+    seed_sessions_line: str
+    several_sessions_line: str
+    total_line: str
+    package_line: str
+    included_line: str
+    no_price_list: str
+    closing: str
+    offered_under: tuple[str, ...]
+    general_per_session: Range
+    seed_sessions: Mapping[str, Range]
+    sources: tuple[str, ...]
+    last_reviewed: date
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     """Everything the assistant says that a clinic may want to curate."""
 
@@ -62,14 +164,29 @@ class KnowledgeBase:
     emergency_escalation: str
     handoff: str
     booking: str
+    suitability: SuitabilityCheck
+    cost_estimate: CostEstimateTexts
+    pricing: PriceList | None
 
     def faq(self, intent: str) -> FaqEntry | None:
         """The entry for an FAQ intent, or None for any other intent."""
         return self.faqs.get(intent)
+
+    def offers_under(self, intent: str) -> list[str]:
+        """The guided conversations offered as buttons under a topic's answer."""
+        offers = [
+            (SUITABILITY_INTENT, self.suitability.offered_under),
+            (COST_ESTIMATE_INTENT, self.cost_estimate.offered_under),
+        ]
+        return [tool for tool, topics in offers if intent in topics]
 
     def title(self, intent: str) -> str:
         """The clickable title of a topic, falling back to a readable intent name."""
         entry = self.faqs.get(intent)
         if entry is not None:
             return entry.title
+        if intent == SUITABILITY_INTENT:
+            return self.suitability.button
+        if intent == COST_ESTIMATE_INTENT:
+            return self.cost_estimate.button
         return intent.replace("ask_", "").replace("_", " ").capitalize()

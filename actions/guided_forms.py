@@ -1,0 +1,235 @@
+"""The two guided conversations (Rasa forms): the suitability check and the cost estimate.
+
+Each form has one validation action that does everything a turn needs: it screens
+the message for a complication (escalate and end the form), reads the answer,
+prefills from what the person already said, and asks the next question in the
+clinic's words with buttons. Asking from the validation action, rather than from
+one ``action_ask_<slot>`` per question, keeps the questions in the knowledge file
+alone. A message that answers nothing returns no events, so Rasa rejects the form
+for that turn and the rules in data/rules/guided_forms.yml answer it (an FAQ
+question, "stop", the menu...) before the form offers to continue.
+
+The answers live only in the form's slots, are cleared when the form ends, and are
+never logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import answer_builder, cost_estimate, suitability
+from actions.actions import send_escalation
+from actions.complication_screen import Urgency, complication_urgency
+from actions.conversation_context import FALLBACK_INTENT, latest_text
+from actions.knowledge_loader import default_knowledge_base
+from actions.knowledge_model import COST_ESTIMATE_INTENT, KnowledgeBase
+
+SUITABILITY_FORM = "suitability_form"
+COST_ESTIMATE_FORM = "cost_estimate_form"
+CONCERN_SLOT = "estimate_concern"
+ENDED_EARLY_SLOT = "form_ended_early"
+REQUESTED_SLOT = "requested_slot"
+DEACTIVATE_LOOP = "action_deactivate_loop"
+# Actions that run inside a form's own turn; anything else after the latest
+# message means the form was interrupted (an FAQ answered) and is now resuming.
+_FORM_TURN_ACTIONS = {"action_listen", "action_extract_slots"}
+
+
+def _events_since_latest_user_message(tracker: Tracker) -> list[dict[str, Any]]:
+    events = list(tracker.events)
+    for index in range(len(events) - 1, -1, -1):
+        if events[index].get("event") == "user":
+            return events[index + 1 :]
+    return events
+
+
+def is_resuming(tracker: Tracker, form: str) -> bool:
+    """Did another action answer the latest message before the form came back?"""
+    ran = {event.get("name") for event in _events_since_latest_user_message(tracker) if event.get("event") == "action"}
+    return bool(ran - _FORM_TURN_ACTIONS - {form, f"validate_{form}"})
+
+
+def user_messages(tracker: Tracker) -> Iterable[dict[str, Any]]:
+    """The parse data of every user message in this conversation session, oldest first."""
+    for event in tracker.events:
+        if event.get("event") == "user":
+            yield {"text": event.get("text") or "", **(event.get("parse_data") or {})}
+
+
+def _end_early(dispatcher: CollectingDispatcher, knowledge: KnowledgeBase, urgency: Urgency) -> list[EventType]:
+    """A complication mid-form: escalation advice at once, and the form ends (its result says nothing)."""
+    send_escalation(dispatcher, knowledge, urgency)
+    return [SlotSet(ENDED_EARLY_SLOT, True), SlotSet(REQUESTED_SLOT, None)]
+
+
+def _clear(slots: Iterable[str]) -> list[EventType]:
+    return [SlotSet(slot, None) for slot in slots] + [SlotSet(ENDED_EARLY_SLOT, False)]
+
+
+class ValidateSuitabilityForm(FormValidationAction):
+    """One turn of the suitability check: screen, read the answer, ask the next question."""
+
+    def name(self) -> str:
+        return f"validate_{SUITABILITY_FORM}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        knowledge = default_knowledge_base()
+        check = knowledge.suitability
+        requested = tracker.get_slot(REQUESTED_SLOT)
+        starting = requested is None
+        resuming = not starting and is_resuming(tracker, SUITABILITY_FORM)
+        if not resuming:
+            urgency = complication_urgency(latest_text(tracker))
+            if urgency is not Urgency.NONE:
+                return _end_early(dispatcher, knowledge, urgency)
+
+        answers = {q.slot: tracker.get_slot(q.slot) for q in check.questions}
+        new: dict[str, suitability.Answer] = {}
+        if starting:
+            for message in user_messages(tracker):
+                found = suitability.mentions(message["text"], message.get("entities") or [])
+                new.update(suitability.cautions_mentioned(check, found))
+        elif not resuming:
+            message = tracker.latest_message
+            found = suitability.mentions(latest_text(tracker), message.get("entities") or [])
+            question = check.question(requested)
+            intent = (message.get("intent") or {}).get("name")
+            answer = suitability.read_answer(question, intent, found) if question else None
+            if answer is None and intent == FALLBACK_INTENT and question is not None:
+                # Unreadable ("hmm", "kinda"): ask again; un-setting the slot keeps the form in charge.
+                text = f"{check.not_understood}\n\n{suitability.question_text(check, question)}"
+                dispatcher.utter_message(text=text, buttons=suitability.answer_buttons(check))
+                return [SlotSet(requested, None)]
+            if answer is None:
+                return []  # not an answer: Rasa rejects the form for this turn and the rules take over
+            new[requested] = answer
+            for slot, caution in suitability.cautions_mentioned(check, found).items():
+                if answers.get(slot) is None and slot != requested:
+                    new[slot] = caution
+
+        answers.update({slot: answer.value for slot, answer in new.items()})
+        events: list[EventType] = [SlotSet(slot, answer.value) for slot, answer in new.items()]
+        if starting:
+            dispatcher.utter_message(text=check.intro)
+            noted = suitability.noted_line(check, new)
+            if noted:
+                dispatcher.utter_message(text=noted)
+        question = suitability.next_question(check, answers)
+        if question is None:
+            return [*events, SlotSet(REQUESTED_SLOT, None)]
+        text = suitability.question_text(check, question)
+        if resuming:
+            text = f"{check.resume}\n\n{text}"
+        dispatcher.utter_message(text=text, buttons=suitability.answer_buttons(check))
+        return [*events, SlotSet(REQUESTED_SLOT, question.slot)]
+
+
+class ActionSuitabilityResult(Action):
+    """The check's outcome, then every answer is forgotten."""
+
+    def name(self) -> str:
+        return "action_suitability_result"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        knowledge = default_knowledge_base()
+        check = knowledge.suitability
+        slots = [q.slot for q in check.questions]
+        if not tracker.get_slot(ENDED_EARLY_SLOT):
+            outcome = suitability.result(check, {slot: tracker.get_slot(slot) for slot in slots})
+            buttons = (
+                [answer_builder.HANDOFF_BUTTON, answer_builder.BOOKING_BUTTON]
+                if outcome.needs_professional_first
+                else [answer_builder.BOOKING_BUTTON, answer_builder.HANDOFF_BUTTON]
+            )
+            dispatcher.utter_message(text=outcome.text, buttons=buttons)
+        return _clear(slots)
+
+
+def _concern_in(entities: Iterable[Mapping[str, Any]]) -> str | None:
+    return next((str(e.get("value")) for e in entities if e.get("entity") == "concern"), None)
+
+
+def concern_buttons(knowledge: KnowledgeBase) -> list[dict[str, str]]:
+    """The clinic's listed concerns, then "Something else"; each starts or answers the estimate."""
+    values = [*knowledge.cost_estimate.concerns, cost_estimate.OTHER_CONCERN]
+    titles = [value.capitalize() for value in knowledge.cost_estimate.concerns]
+    titles.append(knowledge.cost_estimate.other_concern_button)
+    return [
+        {"title": title, "payload": f'/{COST_ESTIMATE_INTENT}{{"concern": "{value}"}}'}
+        for title, value in zip(titles, values, strict=True)
+    ]
+
+
+class ValidateCostEstimateForm(FormValidationAction):
+    """One turn of the cost estimate: the concern from the conversation, or asked with buttons."""
+
+    def name(self) -> str:
+        return f"validate_{COST_ESTIMATE_FORM}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        knowledge = default_knowledge_base()
+        starting = tracker.get_slot(REQUESTED_SLOT) is None
+        resuming = not starting and is_resuming(tracker, COST_ESTIMATE_FORM)
+        if not resuming:
+            urgency = complication_urgency(latest_text(tracker))
+            if urgency is not Urgency.NONE:
+                return _end_early(dispatcher, knowledge, urgency)
+        concern = None
+        if starting:
+            for message in reversed(list(user_messages(tracker))):
+                concern = _concern_in(message.get("entities") or [])
+                if concern:
+                    break
+        elif not resuming:
+            intent = (tracker.latest_message.get("intent") or {}).get("name")
+            concern = _concern_in(tracker.latest_message.get("entities") or [])
+            if concern is None and intent == suitability.UNSURE_INTENT:
+                concern = cost_estimate.OTHER_CONCERN
+            if concern is None and intent == FALLBACK_INTENT:
+                text = f"{knowledge.suitability.not_understood}\n\n{knowledge.cost_estimate.ask_concern}"
+                dispatcher.utter_message(text=text, buttons=concern_buttons(knowledge))
+                return [SlotSet(CONCERN_SLOT, None)]
+            if concern is None:
+                return []  # not an answer: the rules take over, then the form asks again
+        if concern:
+            return [SlotSet(CONCERN_SLOT, concern), SlotSet(REQUESTED_SLOT, None)]
+        text = knowledge.cost_estimate.ask_concern
+        if resuming:
+            text = f"{knowledge.cost_estimate.resume}\n\n{text}"
+        dispatcher.utter_message(text=text, buttons=concern_buttons(knowledge))
+        return [SlotSet(REQUESTED_SLOT, CONCERN_SLOT)]
+
+
+class ActionCostEstimate(Action):
+    """The estimate with its arithmetic, then the concern is forgotten."""
+
+    def name(self) -> str:
+        return "action_cost_estimate"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        concern = tracker.get_slot(CONCERN_SLOT)
+        if concern and not tracker.get_slot(ENDED_EARLY_SLOT):
+            knowledge = default_knowledge_base()
+            reply = cost_estimate.estimate(knowledge, str(concern))
+            buttons = [answer_builder.BOOKING_BUTTON, answer_builder.topic_button(knowledge, "ask_sessions")]
+            dispatcher.utter_message(text=reply.text, buttons=[*buttons, answer_builder.HANDOFF_BUTTON])
+        return _clear([CONCERN_SLOT])
+
+
+class ActionLeaveGuidedForm(Action):
+    """ "Stop" or "never mind": the form (if any) has ended; forget its answers and say so."""
+
+    def name(self) -> str:
+        return "action_leave_guided_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        knowledge = default_knowledge_base()
+        check = knowledge.suitability
+        left_a_form = tracker.latest_action_name == DEACTIVATE_LOOP
+        dispatcher.utter_message(text=knowledge.messages["form_stopped" if left_a_form else "nothing_to_stop"])
+        return _clear([*(q.slot for q in check.questions), CONCERN_SLOT])
