@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from actions.conversation_context import Entity, is_follow_up
-from actions.knowledge_model import FaqEntry, KnowledgeBase
+from actions.knowledge_model import COST_ESTIMATE_INTENT, FaqEntry, KnowledgeBase
 
 Button = dict[str, str]
 CONTRAINDICATIONS_TOPIC = "ask_contraindications"
@@ -91,6 +91,7 @@ def faq_reply(
             )
     buttons = follow_up_buttons(knowledge, entry, entities)
     extra = [topic_button(knowledge, t) for t in also_asked if knowledge.faq(t) and t != intent]
+    extra += [offer_button(knowledge, tool, entities) for tool in knowledge.offers_under(intent)]
     extra_payloads = {button["payload"] for button in extra}
     buttons = extra + [b for b in buttons if b["payload"].split("{")[0] not in extra_payloads]
     return Reply(text="\n\n".join(_unique(parts)), buttons=[*buttons, *FEEDBACK_BUTTONS])
@@ -129,6 +130,15 @@ def ranked_topics(
 def topic_button(knowledge: KnowledgeBase, topic: str) -> Button:
     """A quick reply that opens a topic's answer."""
     return {"title": knowledge.title(topic), "payload": f"/{topic}"}
+
+
+def offer_button(knowledge: KnowledgeBase, guided_intent: str, entities: Sequence[Entity]) -> Button:
+    """A button that starts a guided conversation, carrying a concern the estimate can use."""
+    concern = next((value for kind, value in entities if kind == "concern"), None)
+    payload = f"/{guided_intent}"
+    if guided_intent == COST_ESTIMATE_INTENT and concern:
+        payload += json.dumps({"concern": concern})
+    return {"title": knowledge.title(guided_intent), "payload": payload}
 
 
 def follow_up_buttons(knowledge: KnowledgeBase, entry: FaqEntry, entities: Sequence[Entity]) -> list[Button]:

@@ -27,7 +27,7 @@ from actions.actions import send_escalation
 from actions.complication_screen import Urgency, complication_urgency
 from actions.conversation_context import FALLBACK_INTENT, latest_text
 from actions.knowledge_loader import default_knowledge_base
-from actions.knowledge_model import COST_ESTIMATE_INTENT, KnowledgeBase
+from actions.knowledge_model import COST_ESTIMATE_INTENT, SUITABILITY_INTENT, KnowledgeBase
 
 SUITABILITY_FORM = "suitability_form"
 COST_ESTIMATE_FORM = "cost_estimate_form"
@@ -38,6 +38,9 @@ DEACTIVATE_LOOP = "action_deactivate_loop"
 # Actions that run inside a form's own turn; anything else after the latest
 # message means the form was interrupted (an FAQ answered) and is now resuming.
 _FORM_TURN_ACTIONS = {"action_listen", "action_extract_slots"}
+# Replies to "what would you like treated?" that name no concern: asked again.
+_NOT_A_CONCERN = {FALLBACK_INTENT, COST_ESTIMATE_INTENT, suitability.AFFIRM_INTENT, suitability.DENY_INTENT}
+ESCALATION_ACTION = "action_escalate_complication"
 
 
 def _events_since_latest_user_message(tracker: Tracker) -> list[dict[str, Any]]:
@@ -100,7 +103,7 @@ class ValidateSuitabilityForm(FormValidationAction):
             question = check.question(requested)
             intent = (message.get("intent") or {}).get("name")
             answer = suitability.read_answer(question, intent, found) if question else None
-            if answer is None and intent == FALLBACK_INTENT and question is not None:
+            if answer is None and intent in (FALLBACK_INTENT, SUITABILITY_INTENT) and question is not None:
                 # Unreadable ("hmm", "kinda"): ask again; un-setting the slot keeps the form in charge.
                 text = f"{check.not_understood}\n\n{suitability.question_text(check, question)}"
                 dispatcher.utter_message(text=text, buttons=suitability.answer_buttons(check))
@@ -190,7 +193,7 @@ class ValidateCostEstimateForm(FormValidationAction):
             concern = _concern_in(tracker.latest_message.get("entities") or [])
             if concern is None and intent == suitability.UNSURE_INTENT:
                 concern = cost_estimate.OTHER_CONCERN
-            if concern is None and intent == FALLBACK_INTENT:
+            if concern is None and intent in _NOT_A_CONCERN:
                 text = f"{knowledge.suitability.not_understood}\n\n{knowledge.cost_estimate.ask_concern}"
                 dispatcher.utter_message(text=text, buttons=concern_buttons(knowledge))
                 return [SlotSet(CONCERN_SLOT, None)]
@@ -230,6 +233,8 @@ class ActionLeaveGuidedForm(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         knowledge = default_knowledge_base()
         check = knowledge.suitability
-        left_a_form = tracker.latest_action_name == DEACTIVATE_LOOP
-        dispatcher.utter_message(text=knowledge.messages["form_stopped" if left_a_form else "nothing_to_stop"])
+        this_turn = {e.get("name") for e in _events_since_latest_user_message(tracker) if e.get("event") == "action"}
+        if ESCALATION_ACTION not in this_turn:  # after escalation advice, nothing more is said
+            left_a_form = DEACTIVATE_LOOP in this_turn
+            dispatcher.utter_message(text=knowledge.messages["form_stopped" if left_a_form else "nothing_to_stop"])
         return _clear([*(q.slot for q in check.questions), CONCERN_SLOT])

@@ -19,6 +19,7 @@ FAQ_RULE_FILE = Path("data") / "rules" / "faq.yml"
 FAQ_ACTION = "action_answer_faq"
 KNOWLEDGE_FILE = Path("knowledge") / "microneedling_faq.yml"
 PATTERNS_FILE = Path("microneedling_nlp") / "entity_patterns.yml"
+SUITABILITY_FORM = "suitability_form"
 FAQ_PREFIX = "ask_"  # the knowledge file's schema requires it of every FAQ topic
 
 
@@ -104,21 +105,74 @@ def variant_problems(files: ProjectFiles) -> list[str]:
     return problems
 
 
+def guided_form_problems(files: ProjectFiles) -> list[str]:
+    """The suitability questions are the form's slots, and their entity values and concerns are real.
+
+    The form's slots must be declared in domain.yml, the questions live in the
+    knowledge file: a question without a slot would never be asked, a slot
+    without a question would stop the form forever.
+    """
+    domain = files.yaml(Path("domain.yml"))
+    patterns = files.yaml(PATTERNS_FILE).get("phrases") or {}
+    knowledge = files.knowledge
+    questions = (knowledge.get("suitability_check") or {}).get("questions") or {}
+    form_slots = ((domain.get("forms") or {}).get(SUITABILITY_FORM) or {}).get("required_slots") or []
+    expected = [f"suitability_{key}" for key in questions]
+    problems = []
+    for slot in expected:
+        if slot not in form_slots:
+            problems.append(
+                f"{KNOWLEDGE_FILE} asks question '{slot.removeprefix('suitability_')}', but domain.yml has no "
+                f"slot '{slot}' under forms: {SUITABILITY_FORM}: required_slots (and slots:); add both"
+            )
+    for slot in form_slots:
+        if slot not in expected:
+            problems.append(
+                f"domain.yml's {SUITABILITY_FORM} requires '{slot}', but {KNOWLEDGE_FILE} has no question "
+                f"'{slot.removeprefix('suitability_')}' under suitability_check: questions:; add it or remove the slot"
+            )
+    for key, question in questions.items():
+        for value in question.get("conditions") or []:
+            if value not in (patterns.get("condition") or {}):
+                problems.append(
+                    f"suitability question '{key}': condition '{value}' is not a canonical value in {PATTERNS_FILE}"
+                )
+    estimate = knowledge.get("cost_estimate") or {}
+    pricing = knowledge.get("pricing") or {}
+    concerns = [
+        *(estimate.get("concerns") or []),
+        *(estimate.get("seed_sessions") or {}),
+        *(pricing.get("plans") or {}),
+    ]
+    for value in concerns:
+        if value not in (patterns.get("concern") or {}):
+            problems.append(f"cost estimate: concern '{value}' is not a canonical value in {PATTERNS_FILE}")
+    return problems
+
+
 def source_problems(files: ProjectFiles, seeds_dir: Path) -> list[str]:
     """Every entry names seed articles that exist: its facts must come from them."""
     seeds = {path.name for path in seeds_dir.glob("*.txt")}
     if not seeds:
         return [f"no seed articles found in {seeds_dir}"]
+    entries = dict(files.knowledge.get("faqs") or {})
+    for section in ("suitability_check", "cost_estimate"):
+        entries[section] = files.knowledge.get(section) or {}
     return [
         f"entry '{intent}': sources names {sorted(set(entry.get('sources') or []) - seeds)}, not in {seeds_dir}"
-        for intent, entry in (files.knowledge.get("faqs") or {}).items()
+        for intent, entry in entries.items()
         if not set(entry.get("sources") or []) <= seeds
     ]
 
 
 def all_problems(root: Path, seeds_dir: Path) -> list[str]:
     files = ProjectFiles(root)
-    return [*topic_problems(files), *variant_problems(files), *source_problems(files, seeds_dir)]
+    return [
+        *topic_problems(files),
+        *variant_problems(files),
+        *guided_form_problems(files),
+        *source_problems(files, seeds_dir),
+    ]
 
 
 def main() -> int:
