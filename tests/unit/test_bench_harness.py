@@ -1,7 +1,7 @@
 """The arithmetic and bookkeeping of `make bench`: percentiles, ratios, targets, the report, /proc parsing.
 
 The benchmark itself is not run here (timings depend on the machine); these check that the numbers it
-prints are computed the way the README says.
+prints are computed the way docs/performance.md says.
 """
 
 from __future__ import annotations
