@@ -1,5 +1,8 @@
 """``python -m bench`` (``make bench``): measure both bots in one run and write results/bench.{md,json}.
 
+A run without BENCH_ENV also rewrites the "last run" section of docs/performance.md with the same table, the
+command that produced it and the machine, so the figures the docs quote are the last run's, never typed in.
+
 Order: the ``rasa init`` bot is scaffolded and trained if not cached; then each bot in turn is started (ready
 time), warmed up, driven at concurrency 1 and 16 by the load generator in its own process, its memory read,
 and stopped; then our full training is timed. One bot at a time, so the two never compete for the 2 cores.
@@ -22,7 +25,7 @@ from pathlib import Path
 import rasa
 
 from bench import report as rpt
-from bench.paths import BUILD_DIR, LOG_DIR, PROJECT_ROOT, PYTHON, RESULTS_DIR
+from bench.paths import BUILD_DIR, LOG_DIR, PERFORMANCE_DOC, PROJECT_ROOT, PYTHON, RESULTS_DIR
 from bench.procfs import machine_busy_s, tree_cpu_s
 from bench.rasa_init_bot import ensure_init_bot
 from bench.servers import BotSpec, RunningBot, experiment_env, init_bot, our_bot, running
@@ -259,11 +262,17 @@ def main() -> int:
         rpt.machine_description(rasa.__version__),
         settings_shown,
         notes(ours, ref, None if not init.cached else init.trained_at, settings),
+        rpt.reproducing_command(os.environ),
     )
     markdown = rpt.write(result, RESULTS_DIR)
     print()
     print(markdown.read_text())
     print(f"bench: wrote {markdown} and {markdown.with_suffix('.json')}")
+    if settings.extra_env:
+        print(f"bench: {PERFORMANCE_DOC.name} not updated: a BENCH_ENV run is an experiment, not the shipped assistant")
+    else:
+        rpt.write_into_doc(result, PERFORMANCE_DOC)
+        print(f"bench: wrote this run into {PERFORMANCE_DOC.relative_to(PROJECT_ROOT)} (its last-run section)")
     return 0
 
 

@@ -1,6 +1,7 @@
-"""Figures, targets and the two reports: results/bench.md (a table people read) and results/bench.json.
+"""Figures, targets and the reports: results/bench.md (a table people read), results/bench.json, and the
+generated "last run" section of docs/performance.md.
 
-Kept free of process handling so the pass/fail and ratio logic is unit-tested (tests/unit/test_bench_report.py).
+Kept free of process handling so the pass/fail and ratio logic is unit-tested (tests/unit/test_bench_harness.py).
 """
 
 from __future__ import annotations
@@ -8,7 +9,9 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shlex
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -62,12 +65,38 @@ class Report:
     machine: dict[str, str]
     settings: dict[str, object]
     notes: list[str] = field(default_factory=list)
+    command: str = "make bench"
 
     def to_json(self) -> str:
         rows = [{**asdict(f), "ratio": f.ratio, "passed": f.passed} for f in self.figures]
         return json.dumps(
-            {"machine": self.machine, "settings": self.settings, "figures": rows, "notes": self.notes}, indent=2
+            {
+                "command": self.command,
+                "machine": self.machine,
+                "settings": self.settings,
+                "figures": rows,
+                "notes": self.notes,
+            },
+            indent=2,
         )
+
+
+# The variables `make bench` reads (bench/__main__.py), in the order the reproducing command names them.
+BENCH_VARIABLES = (
+    "BENCH_SKIP_TRAIN",
+    "BENCH_RETRAIN_INIT",
+    "BENCH_MESSAGES_C1",
+    "BENCH_MESSAGES_C16",
+    "BENCH_MAX_SECONDS",
+    "BENCH_WARMUP",
+    "BENCH_ENV",
+)
+
+
+def reproducing_command(environ: Mapping[str, str]) -> str:
+    """The command line that repeats this run: the BENCH_* variables that were set, then ``make bench``."""
+    assignments = [f"{name}={shlex.quote(environ[name])}" for name in BENCH_VARIABLES if environ.get(name)]
+    return " ".join([*assignments, "make bench"])
 
 
 def _number(value: float | None, unit: str) -> str:
@@ -79,8 +108,11 @@ def _number(value: float | None, unit: str) -> str:
     return f"{value:.{digits}f} {unit}".strip()
 
 
-def render_markdown(report: Report) -> str:
-    """The table the README quotes: each figure, the rasa init bot's, the ratio, the target and pass/fail."""
+def render_markdown(report: Report, title: bool = True) -> str:
+    """Each figure, the rasa init bot's, the ratio, the target and pass/fail; the command, machine and settings.
+
+    ``title=False`` leaves out the heading, for the section copied into docs/performance.md.
+    """
     verdicts = {True: "pass", False: "**FAIL**", None: "–"}
     lines = [
         "| Figure | Ours | rasa init | Ours / rasa init | Target | Met |",
@@ -96,7 +128,8 @@ def render_markdown(report: Report) -> str:
         )
     machine = ", ".join(f"{key}: {value}" for key, value in report.machine.items())
     settings = ", ".join(f"{key}={value}" for key, value in report.settings.items())
-    parts = ["# `make bench`", "", *lines, "", f"Machine: {machine}.", "", f"Settings: {settings}."]
+    parts = ["# `make bench`", ""] if title else []
+    parts += [f"Command: `{report.command}`", "", *lines, "", f"Machine: {machine}.", "", f"Settings: {settings}."]
     if report.notes:
         parts += ["", *[f"- {note}" for note in report.notes]]
     return "\n".join(parts) + "\n"
@@ -136,3 +169,22 @@ def write(report: Report, results_dir: Path) -> Path:
     markdown = results_dir / "bench.md"
     markdown.write_text(render_markdown(report))
     return markdown
+
+
+# docs/performance.md keeps the last run between these two lines; `make bench` rewrites what is between them.
+SECTION_START = "<!-- make bench: last run, generated from here; edits below this line are overwritten -->"
+SECTION_END = "<!-- make bench: end of the generated last run -->"
+
+
+def replace_section(document: str, body: str) -> str:
+    """``document`` with the text between SECTION_START and SECTION_END replaced by ``body``."""
+    start, end = document.find(SECTION_START), document.find(SECTION_END)
+    if start < 0 or end < start:
+        raise ValueError(f"the document has no generated section: keep the lines {SECTION_START!r} and {SECTION_END!r}")
+    head = document[: start + len(SECTION_START)]
+    return f"{head}\n\n{body.strip()}\n\n{document[end:]}"
+
+
+def write_into_doc(report: Report, doc: Path) -> None:
+    """Put this run's table, command, machine and notes into the generated section of ``doc``."""
+    doc.write_text(replace_section(doc.read_text(), render_markdown(report, title=False)))

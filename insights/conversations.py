@@ -35,7 +35,7 @@ ESCALATION_ACTION = "action_escalate_complication"
 CLARIFY_ACTION = "action_clarify"
 OUT_OF_SCOPE_ACTION = "action_out_of_scope"
 ANSWER_ACTION = "action_answer_faq"
-# Sender-id prefixes the messaging channels give their users (README, "What the channels keep").
+# Sender-id prefixes the messaging channels give their users (docs/channels.md, "What the channels keep").
 CHANNEL_PREFIXES = ("telegram", "whatsapp")
 UNKNOWN_CHANNEL = "unknown"
 

@@ -46,8 +46,8 @@ DEFAULT_ENVIRONMENT = {
     # body that stops half-way held its connection for an hour; nothing legitimate takes a minute.
     "RASA_RESPONSE_TIMEOUT_S": "60",
     # One BLAS thread: OpenBLAS's threads fought over 2 cores for small matrix
-    # products (the NumPy encoder's: 22.9 -> 9.6 ms per message; README,
-    # Performance). The served encoder is ONNX Runtime, pinned to one thread itself.
+    # products (the NumPy encoder's: 22.9 -> 9.6 ms per message; docs/performance.md).
+    # The served encoder is ONNX Runtime, pinned to one thread itself.
     "OPENBLAS_NUM_THREADS": "1",
     "OMP_NUM_THREADS": "1",
     # Rasa's SQL schema in a SQLite file, read and written without SQLAlchemy's
@@ -281,7 +281,7 @@ def channel_state(stack: Stack, channel: str) -> str:
             enabled = json.loads(reply.read()).get("enabled")
     except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError):
         return "unknown"
-    return "on" if enabled else "off: set its variables, see README 'Messaging channels'"
+    return "on" if enabled else "off: set its variables, see docs/channels.md"
 
 
 def print_banner(stack: Stack) -> None:

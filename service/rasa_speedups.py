@@ -1,6 +1,6 @@
 """Measured fixes for Rasa 3.6's per-message overhead, applied before the server starts.
 
-Both come from profiling the Rasa server (see the README's Performance section):
+Both come from profiling the Rasa server (see docs/performance.md, Where the time goes):
 
 1. A third of its CPU time per message was in ``RemoteAction._validate_action_result``:
    it calls ``jsonschema.validate``, which first re-checks Rasa's large events

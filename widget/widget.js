@@ -4,7 +4,7 @@
  * Embed with one line, served by the assistant's own Rasa server:
  *   <script src="https://ASSISTANT-HOST/webhooks/widget/widget.js" defer></script>
  * Optional attributes: data-server-url, data-title, data-greeting, data-color,
- * data-text-color (see the README).
+ * data-text-color (see docs/widget.md).
  *
  * No dependencies and no build step. Security rules this file keeps:
  * - bot text never reaches an HTML parser: the Markdown subset below builds DOM

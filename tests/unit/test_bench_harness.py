@@ -1,7 +1,7 @@
 """The arithmetic and bookkeeping of `make bench`: percentiles, ratios, targets, the report, /proc parsing.
 
 The benchmark itself is not run here (timings depend on the machine); these check that the numbers it
-prints are computed the way the README says.
+prints are computed the way docs/performance.md says.
 """
 
 from __future__ import annotations
@@ -12,8 +12,19 @@ from pathlib import Path
 import pytest
 
 from bench import load, profile
+from bench.paths import PERFORMANCE_DOC
 from bench.procfs import children, status_kib, tree_memory
-from bench.report import Figure, Report, Target, render_markdown
+from bench.report import (
+    SECTION_END,
+    SECTION_START,
+    Figure,
+    Report,
+    Target,
+    render_markdown,
+    replace_section,
+    reproducing_command,
+    write_into_doc,
+)
 from bench.stats import percentile, ratio, summarize
 
 
@@ -83,6 +94,41 @@ def test_markdown_report_shows_ratio_target_and_verdict() -> None:
     assert rows[0]["ratio"] == 0.5
     assert rows[0]["passed"] is True
     assert rows[2]["passed"] is None
+
+
+def test_report_names_the_command_that_repeats_the_run() -> None:
+    environ = {"BENCH_SKIP_TRAIN": "1", "BENCH_ENV": "RASA_SPEEDUPS=off", "HOME": "/root", "BENCH_WARMUP": ""}
+    assert reproducing_command(environ) == "BENCH_SKIP_TRAIN=1 BENCH_ENV=RASA_SPEEDUPS=off make bench"
+    assert reproducing_command({"BENCH_ENV": "A=1 B=2"}) == "BENCH_ENV='A=1 B=2' make bench"
+    assert reproducing_command({}) == "make bench"
+    report = Report([Figure("failed requests", "", 0, 0, Target("<=", 0))], {"cores": "2"}, {}, [], "make bench")
+    assert "Command: `make bench`" in render_markdown(report)
+    assert json.loads(report.to_json())["command"] == "make bench"
+    assert not render_markdown(report, title=False).startswith("#")
+
+
+def test_bench_rewrites_only_the_generated_section_of_the_doc(tmp_path: Path) -> None:
+    doc = tmp_path / "performance.md"
+    doc.write_text(f"# Performance\n\nMethod.\n\n{SECTION_START}\n\nold figures\n\n{SECTION_END}\n\n## After\n")
+    report = Report([Figure("failed requests", "", 0, 1, Target("<=", 0))], {"cores": "2"}, {}, ["a note"])
+    write_into_doc(report, doc)
+    text = doc.read_text()
+    assert "old figures" not in text
+    assert text.startswith("# Performance\n\nMethod.\n\n")
+    assert text.endswith(f"{SECTION_END}\n\n## After\n")
+    assert "| failed requests | 0 | 1 | 0.00× | <= 0 | pass |" in text
+    assert "- a note" in text
+    write_into_doc(report, doc)  # a second run replaces the first, it does not stack
+    assert doc.read_text() == text
+    with pytest.raises(ValueError, match="no generated section"):
+        replace_section("# no markers\n", "figures")
+
+
+def test_performance_doc_keeps_the_section_make_bench_writes() -> None:
+    """Otherwise `make bench` would fail at its very end, after minutes of measuring."""
+    text = PERFORMANCE_DOC.read_text()
+    assert text.count(SECTION_START) == 1 and text.count(SECTION_END) == 1
+    assert text.index(SECTION_START) < text.index(SECTION_END)
 
 
 def _fake_process(proc: Path, pid: int, ppid: int, rss_kib: int, peak_kib: int) -> None:
