@@ -108,21 +108,31 @@ class ValidateSuitabilityForm(FormValidationAction):
                 text = f"{check.not_understood}\n\n{suitability.question_text(check, question)}"
                 dispatcher.utter_message(text=text, buttons=suitability.answer_buttons(check))
                 return [SlotSet(requested, None)]
-            if answer is None:
+            # Conditions named for other questions are noted as a "yes", even over an earlier "no".
+            cautions = {
+                slot: caution
+                for slot, caution in suitability.cautions_mentioned(check, found).items()
+                if slot != requested and answers.get(slot) != caution.value
+            }
+            if answer is None and not cautions:
                 return []  # not an answer: Rasa rejects the form for this turn and the rules take over
-            new[requested] = answer
-            for slot, caution in suitability.cautions_mentioned(check, found).items():
-                if answers.get(slot) is None and slot != requested:
-                    new[slot] = caution
+            if answer is not None:
+                new[requested] = answer
+            new.update(cautions)
+            noted = suitability.noted_line(check, cautions, check.noted_now)
+            if noted:
+                dispatcher.utter_message(text=noted)
 
         answers.update({slot: answer.value for slot, answer in new.items()})
         events: list[EventType] = [SlotSet(slot, answer.value) for slot, answer in new.items()]
         if starting:
             dispatcher.utter_message(text=check.intro)
-            noted = suitability.noted_line(check, new)
+            noted = suitability.noted_line(check, new, check.noted_earlier)
             if noted:
                 dispatcher.utter_message(text=noted)
-        question = suitability.next_question(check, answers)
+        # The question still waiting for its answer is asked again; else the next one.
+        question = check.question(requested) if requested and answers.get(requested) is None else None
+        question = question or suitability.next_question(check, answers)
         if question is None:
             return [*events, SlotSet(REQUESTED_SLOT, None)]
         text = suitability.question_text(check, question)

@@ -41,6 +41,7 @@ GUIDED_INTENTS = (SUITABILITY_INTENT, COST_ESTIMATE_INTENT)
 # Texts filled per conversation keep these placeholders besides the clinic's own.
 OWN_PLACEHOLDERS: dict[tuple[str, str], set[str]] = {
     ("suitability_check", "noted_earlier"): {"answers"},
+    ("suitability_check", "noted_now"): {"answers"},
     ("suitability_check", "question_heading"): {"number", "total"},
     ("cost_estimate", "heading"): {"concern"},
     ("cost_estimate", "per_session_line"): {"per_session"},
@@ -320,7 +321,7 @@ def _cost_estimate(raw: dict[str, Any], fill: dict[str, str]) -> CostEstimateTex
 
 
 SUITABILITY_TEXTS = (
-    "button", "intro", "noted_earlier", "question_heading", "resume", "not_understood", "result_clear",
+    "button", "intro", "noted_earlier", "noted_now", "question_heading", "resume", "not_understood", "result_clear",
     "result_caution", "result_unsure", "result_caution_closing",
 )  # fmt: skip
 COST_ESTIMATE_TEXTS = (

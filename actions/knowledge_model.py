@@ -76,13 +76,14 @@ class SuitabilityQuestion:
 class SuitabilityCheck:
     """The questionnaire's questions and every text around them, as the clinic words them.
 
-    ``noted_earlier`` still holds {answers} and ``question_heading`` {number} and
+    ``noted_earlier`` and ``noted_now`` still hold {answers} and ``question_heading`` {number} and
     {total}: they are filled per conversation.
     """
 
     button: str
     intro: str
     noted_earlier: str
+    noted_now: str
     question_heading: str
     resume: str
     not_understood: str

@@ -119,13 +119,16 @@ def answer_buttons(check: SuitabilityCheck) -> list[dict[str, str]]:
     ]
 
 
-def noted_line(check: SuitabilityCheck, slots: Iterable[str]) -> str | None:
-    """Tells the person which earlier mentions answered a question, so nothing is silently assumed."""
+def noted_line(check: SuitabilityCheck, slots: Iterable[str], template: str) -> str | None:
+    """Tells the person which mentions answered a question, so nothing is silently assumed.
+
+    ``template`` is the check's ``noted_earlier`` or ``noted_now``, with {answers}.
+    """
     labels = [q.label.lower() for q in check.questions if q.slot in set(slots)]
     if not labels:
         return None
     joined = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
-    return check.noted_earlier.format(answers=joined)
+    return template.format(answers=joined)
 
 
 @dataclass(frozen=True)

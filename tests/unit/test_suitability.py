@@ -117,7 +117,9 @@ def test_starting_prefills_from_what_was_said_earlier_and_says_so(knowledge) -> 
             ]
         },
     }
-    messages, events = run(ValidateSuitabilityForm(), _tracker("am I a good candidate?", "check_suitability", history=[earlier]))
+    messages, events = run(
+        ValidateSuitabilityForm(), _tracker("am I a good candidate?", "check_suitability", history=[earlier])
+    )
     check = knowledge.suitability
     assert messages[0]["text"] == check.intro
     assert messages[1]["text"] == check.noted_earlier.format(answers="pregnancy")
@@ -136,7 +138,19 @@ def test_an_answer_is_stored_and_the_next_question_asked() -> None:
     assert SlotSet("suitability_pregnancy", "no") in events
     assert SlotSet("suitability_skin_disease", "yes") in events
     assert SlotSet("requested_slot", "suitability_keloids") in events
-    assert messages[0]["text"].startswith("Question 2 of 10:")
+    assert messages[0]["text"] == "Thank you, I've noted psoriasis or another skin condition for your result."
+    assert messages[1]["text"].startswith("Question 2 of 10:")
+
+
+def test_a_condition_named_for_a_later_question_is_noted_and_the_current_one_asked_again() -> None:
+    slots = {"requested_slot": "suitability_moles", "suitability_pregnancy": "no"}
+    text = "I am 20 weeks pregnant"
+    tracker = _tracker(text, "out_of_scope", [_entity(text, "pregnant", "pregnancy")], slots)
+    messages, events = run(ValidateSuitabilityForm(), tracker)
+    assert SlotSet("suitability_pregnancy", "yes") in events  # a later "yes" overrides an earlier "no"
+    assert SlotSet("requested_slot", "suitability_moles") in events
+    assert not any(e["name"] == "suitability_moles" for e in events)
+    assert "pregnancy" in messages[0]["text"] and messages[1]["text"].startswith("Question 4 of 10:")
 
 
 def test_a_question_mid_form_is_left_to_the_rules_and_the_form_resumes_with_an_offer(knowledge) -> None:
@@ -144,7 +158,9 @@ def test_a_question_mid_form_is_left_to_the_rules_and_the_form_resumes_with_an_o
     messages, events = run(ValidateSuitabilityForm(), _tracker("does it hurt?", "ask_pain", slots=slots))
     assert (messages, events) == ([], [])
     answered = [{"event": "action", "name": "action_answer_faq"}, {"event": "bot", "text": "..."}]
-    messages, events = run(ValidateSuitabilityForm(), _tracker("does it hurt?", "ask_pain", slots=slots, after=answered))
+    messages, events = run(
+        ValidateSuitabilityForm(), _tracker("does it hurt?", "ask_pain", slots=slots, after=answered)
+    )
     assert messages[0]["text"].startswith(knowledge.suitability.resume)
     assert "Question 2 of 10:" in messages[0]["text"]
     assert events == [SlotSet("requested_slot", "suitability_keloids")]
@@ -199,7 +215,9 @@ def test_cost_estimate_uses_a_concern_said_earlier_or_asks_with_buttons(knowledg
         "text": earlier_text,
         "parse_data": {"entities": [_entity(earlier_text, "stretch marks", "stretch marks", "concern")]},
     }
-    messages, events = run(ValidateCostEstimateForm(), _tracker("what would a full course cost?", "estimate_cost", history=[earlier]))
+    messages, events = run(
+        ValidateCostEstimateForm(), _tracker("what would a full course cost?", "estimate_cost", history=[earlier])
+    )
     assert messages == [] and SlotSet("estimate_concern", "stretch marks") in events
 
     messages, events = run(ValidateCostEstimateForm(), _tracker("what would a full course cost?", "estimate_cost"))
