@@ -16,6 +16,9 @@ from typing import Any
 from actions.knowledge_model import KnowledgeBase
 
 
+GUIDED_TOPICS = {"suitability": "ask_contraindications", "cost_estimate": "ask_cost"}
+
+
 class ReplyKind(enum.Enum):
     ANSWER = "answer"  # an FAQ answer (topic says which)
     CLARIFY = "clarify"  # "Did you mean ...?" (topic is the first button's)
@@ -60,6 +63,15 @@ class ReplyReader:
         # Longest first, so an answer that begins with a shorter one is not mistaken for it.
         self._openings = sorted(openings, key=lambda pair: -len(pair[0]))
         self._escalations = {knowledge.urgent_escalation, knowledge.emergency_escalation}
+        # The guided conversations are the interactive form of a topic: "am I a good
+        # candidate?" starts the suitability check (who should avoid it), "what would
+        # my course cost?" the cost estimate (cost). Each counts as that topic's answer.
+        estimate = knowledge.cost_estimate
+        self._guided = [
+            (knowledge.suitability.intro, GUIDED_TOPICS["suitability"]),
+            (estimate.ask_concern, GUIDED_TOPICS["cost_estimate"]),
+            (estimate.heading.split("{concern}")[0], GUIDED_TOPICS["cost_estimate"]),
+        ]
 
     def read(self, messages: Sequence[dict[str, Any]]) -> ReplyOutcome:
         texts = [str(message.get("text") or "") for message in messages]
@@ -71,6 +83,9 @@ class ReplyReader:
         for opening, intent in self._openings:
             if first.startswith(opening):
                 return ReplyOutcome(ReplyKind.ANSWER, intent)
+        for opening, topic in self._guided:
+            if first.startswith(opening):
+                return ReplyOutcome(ReplyKind.ANSWER, topic)
         if first == self._knowledge.messages["clarify"]:
             return ReplyOutcome(ReplyKind.CLARIFY, _first_topic_button(messages[0], self._knowledge))
         if first == self._knowledge.messages["out_of_scope"]:

@@ -93,3 +93,23 @@ def test_a_second_likely_topic_leads_the_buttons(knowledge) -> None:
     assert reply.buttons[0]["payload"] == "/ask_cost"
     assert len({b["payload"] for b in reply.buttons}) == len(reply.buttons)
     assert answer_builder.also_asked_topics(knowledge, ranking[:1] + ranking[2:], "ask_pain") == []
+
+
+def test_guided_conversations_count_as_their_topics_answer(knowledge) -> None:
+    """Starting the suitability check answers "who should avoid it"; the estimate answers "cost"."""
+    reader = ReplyReader(knowledge)
+    replay = ActionReplay()
+    assert rule_actions()["check_suitability"] == "suitability_form"
+    candidate = {"intent": {"name": "check_suitability", "confidence": 0.9}, "intent_ranking": [], "entities": []}
+    started = replay.reply("am I a good candidate?", candidate)
+    assert started[0]["text"] == knowledge.suitability.intro
+    assert reader.read(started) == ReplyOutcome(ReplyKind.ANSWER, "ask_contraindications")
+    concern = [{"entity": "concern", "value": "acne scars", "start": 30, "end": 40}]
+    estimate = {"intent": {"name": "estimate_cost", "confidence": 0.9}, "intent_ranking": [], "entities": concern}
+    replied = replay.reply("how much would it cost for my acne scars?", estimate)
+    assert replied[0]["text"].startswith("Here's a rough estimate for acne scars")  # form done: the result action ran
+    assert reader.read(replied).faq_answer == "ask_cost"
+    no_concern = {**estimate, "entities": []}
+    assert reader.read(replay.reply("estimate my cost", no_concern)).faq_answer == "ask_cost"
+    complication = replay.reply("am I a good candidate? I have pus since my session", candidate)
+    assert reader.read(complication).escalated
