@@ -15,6 +15,7 @@ never logged.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -41,6 +42,9 @@ _FORM_TURN_ACTIONS = {"action_listen", "action_extract_slots"}
 # Replies to "what would you like treated?" that name no concern: asked again.
 _NOT_A_CONCERN = {FALLBACK_INTENT, COST_ESTIMATE_INTENT, suitability.AFFIRM_INTENT, suitability.DENY_INTENT}
 ESCALATION_ACTION = "action_escalate_complication"
+# Leaving, however the classifier read it: "never mind" also reads as a "no", and a
+# "no" recorded for someone who meant to leave would be wrong.
+_LEAVING = re.compile(r"^\W*(never\s*mind|forget (it|about it)|stop|cancel|quit|exit|abort)\b", re.IGNORECASE)
 
 
 def _events_since_latest_user_message(tracker: Tracker) -> list[dict[str, Any]]:
@@ -68,6 +72,17 @@ def _end_early(dispatcher: CollectingDispatcher, knowledge: KnowledgeBase, urgen
     """A complication mid-form: escalation advice at once, and the form ends (its result says nothing)."""
     send_escalation(dispatcher, knowledge, urgency)
     return [SlotSet(ENDED_EARLY_SLOT, True), SlotSet(REQUESTED_SLOT, None)]
+
+
+def _leave(dispatcher: CollectingDispatcher, knowledge: KnowledgeBase) -> list[EventType]:
+    """ "Never mind" mid-form: said to be stopped; the result action then forgets the answers."""
+    dispatcher.utter_message(text=knowledge.messages["form_stopped"])
+    return [SlotSet(ENDED_EARLY_SLOT, True), SlotSet(REQUESTED_SLOT, None)]
+
+
+def wants_to_leave(text: str) -> bool:
+    """Does the message start with a way of saying "stop" ("never mind", "cancel", "forget it")?"""
+    return bool(_LEAVING.match(text or ""))
 
 
 def _clear(slots: Iterable[str]) -> list[EventType]:
@@ -98,6 +113,8 @@ class ValidateSuitabilityForm(FormValidationAction):
                 found = suitability.mentions(message["text"], message.get("entities") or [])
                 new.update(suitability.cautions_mentioned(check, found))
         elif not resuming:
+            if wants_to_leave(latest_text(tracker)):
+                return _leave(dispatcher, knowledge)
             message = tracker.latest_message
             found = suitability.mentions(latest_text(tracker), message.get("entities") or [])
             question = check.question(requested)
@@ -199,6 +216,8 @@ class ValidateCostEstimateForm(FormValidationAction):
                 if concern:
                     break
         elif not resuming:
+            if wants_to_leave(latest_text(tracker)):
+                return _leave(dispatcher, knowledge)
             intent = (tracker.latest_message.get("intent") or {}).get("name")
             concern = _concern_in(tracker.latest_message.get("entities") or [])
             if concern is None and intent == suitability.UNSURE_INTENT:

@@ -15,7 +15,6 @@ from typing import Any
 
 from actions.knowledge_model import KnowledgeBase
 
-
 GUIDED_TOPICS = {"suitability": "ask_contraindications", "cost_estimate": "ask_cost"}
 
 

@@ -1,4 +1,4 @@
-"""The suitability check and the cost estimate in the real widget, clicked through like a visitor, one screenshot per step."""
+"""The suitability check and the cost estimate in the real widget, clicked like a visitor, a screenshot per step."""
 
 from __future__ import annotations
 

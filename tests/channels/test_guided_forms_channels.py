@@ -21,7 +21,12 @@ def test_telegram_check_from_the_menu_button_to_the_result(new_telegram_user, fa
     for number, expected in enumerate(check.questions, 1):
         assert question.body["text"] == to_telegram_html(f"Question {number} of 10: {expected.ask}")
         buttons = keyboard(question)
-        assert buttons == [("Yes", "/affirm"), ("No", "/deny"), ("Not sure", "/answer_unsure"), ("Stop the check", "/stop")]
+        assert buttons == [
+            ("Yes", "/affirm"),
+            ("No", "/deny"),
+            ("Not sure", "/answer_unsure"),
+            ("Stop the check", "/stop"),
+        ]
         answer = "/affirm" if expected.key == "moles" else "/deny"
         assert user.taps(answer, question.body["reply_markup"]) == 200
         (question,) = fake_provider.wait_for(chat, 1, "sendMessage", since=sent)

@@ -296,3 +296,23 @@ def test_questions_and_form_slots_must_match(tmp_path) -> None:
     problems = guided_form_problems(ProjectFiles(root))
     assert any("asks question 'tattoos', but domain.yml has no slot 'suitability_tattoos'" in p for p in problems)
     assert any("condition 'inked' is not a canonical value" in p for p in problems)
+
+
+@pytest.mark.parametrize("text", ["never mind", "Nevermind, thanks", "forget it", "cancel", "stop asking"])
+def test_leaving_words_end_the_form_whatever_the_intent(knowledge, text) -> None:
+    slots = {"requested_slot": "suitability_keloids", "suitability_skin_infection": "yes"}
+    messages, events = run(ValidateSuitabilityForm(), _tracker(text, "deny", slots=slots))
+    assert [m["text"] for m in messages] == [knowledge.messages["form_stopped"]]
+    assert not any(e["name"] == "suitability_keloids" for e in events)  # never recorded as a "no"
+    assert SlotSet(ENDED_EARLY_SLOT, True) in events and SlotSet("requested_slot", None) in events
+    messages, events = run(
+        ValidateCostEstimateForm(), _tracker(text, "deny", slots={"requested_slot": "estimate_concern"})
+    )
+    assert [m["text"] for m in messages] == [knowledge.messages["form_stopped"]]
+
+
+@pytest.mark.parametrize("text", ["no", "nope, not me", "I stopped taking them"])
+def test_ordinary_answers_are_not_leaving(text) -> None:
+    from actions.guided_forms import wants_to_leave
+
+    assert not wants_to_leave(text)
