@@ -187,8 +187,7 @@ def _concern_in(entities: Iterable[Mapping[str, Any]]) -> str | None:
 def concern_buttons(knowledge: KnowledgeBase) -> list[dict[str, str]]:
     """The clinic's listed concerns, then "Something else"; each starts or answers the estimate."""
     values = [*knowledge.cost_estimate.concerns, cost_estimate.OTHER_CONCERN]
-    titles = [value.capitalize() for value in knowledge.cost_estimate.concerns]
-    titles.append(knowledge.cost_estimate.other_concern_button)
+    titles = [*knowledge.cost_estimate.concerns.values(), knowledge.cost_estimate.other_concern_button]
     return [
         {"title": title, "payload": f'/{COST_ESTIMATE_INTENT}{{"concern": "{value}"}}'}
         for title, value in zip(titles, values, strict=True)

@@ -311,7 +311,7 @@ def _cost_estimate(raw: dict[str, Any], fill: dict[str, str]) -> CostEstimateTex
     texts = {key: section[key].strip().format_map(keep) for key in COST_ESTIMATE_TEXTS}
     return CostEstimateTexts(
         **texts,
-        concerns=tuple(section["concerns"]),
+        concerns={value: label.strip() for value, label in section["concerns"].items()},
         offered_under=tuple(section["offered_under"]),
         general_per_session=Range.parse(section["general_per_session"]),
         seed_sessions={concern: Range.parse(value) for concern, value in (section.get("seed_sessions") or {}).items()},

@@ -132,7 +132,7 @@ class CostEstimateTexts:
     button: str
     ask_concern: str
     resume: str
-    concerns: tuple[str, ...]
+    concerns: Mapping[str, str]  # concern value -> button label
     other_concern_button: str
     other_concern: str
     heading: str

@@ -76,7 +76,7 @@ def test_cost_estimate_in_the_widget(stack, page: Page, snap) -> None:
     expect(chat.bot_bubbles().last).to_have_text(KNOWLEDGE.cost_estimate.ask_concern)
     snap(page, "which-concern")
     before = chat.bot_bubbles().count()
-    latest_chip(chat, "Wrinkles").click()
+    latest_chip(chat, KNOWLEDGE.cost_estimate.concerns["wrinkles"]).click()
     chat.wait_until_idle()
     expect(chat.bot_bubbles()).not_to_have_count(before)
     estimate = chat.bot_bubbles().last

@@ -44,7 +44,10 @@ def test_telegram_cost_estimate_by_buttons(new_telegram_user, fake_provider, kno
     (asked,) = fake_provider.wait_for(chat, 1, "sendMessage")
     assert asked.body["text"] == to_telegram_html(knowledge.cost_estimate.ask_concern)
     title, data = keyboard(asked)[2]
-    assert (title, data) == ("Wrinkles", '/estimate_cost{"concern": "wrinkles"}') and len(data.encode()) <= 64
+    assert (title, data) == (
+        knowledge.cost_estimate.concerns["wrinkles"],
+        '/estimate_cost{"concern": "wrinkles"}',
+    ) and len(data.encode()) <= 64
     assert user.taps(data, asked.body["reply_markup"]) == 200
     (estimate,) = fake_provider.wait_for(chat, 1, "sendMessage", since=1)
     assert "6–10 sessions × $250–$450 = $1,500–$4,500" in estimate.body["text"]
