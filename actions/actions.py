@@ -17,7 +17,6 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answer_builder
-from actions.complication_screen import Urgency, complication_urgency
 from actions.conversation_context import (
     FALLBACK_INTENT,
     intent_ranking,
@@ -28,7 +27,8 @@ from actions.conversation_context import (
 )
 from actions.knowledge_loader import default_knowledge_base
 from actions.knowledge_model import KnowledgeBase
-from microneedling_nlp.message_screen import InputProblem, screen_message
+from text_screens.complication_screen import Urgency, complication_urgency
+from text_screens.message_screen import InputProblem, screen_message
 
 LAST_TOPIC_SLOT = "last_topic"
 FEEDBACK_SLOT = "feedback"

@@ -7,7 +7,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from microneedling_nlp.patterns import ENTITY_LABELS
+from spacy_pipeline.patterns import ENTITY_LABELS
 
 # The action server and the NLU pipeline share one list of entity types.
 ENTITY_TYPES = ENTITY_LABELS

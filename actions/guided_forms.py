@@ -25,10 +25,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answer_builder, cost_estimate, suitability
 from actions.actions import send_escalation
-from actions.complication_screen import Urgency, complication_urgency
 from actions.conversation_context import FALLBACK_INTENT, latest_text
 from actions.knowledge_loader import default_knowledge_base
 from actions.knowledge_model import COST_ESTIMATE_INTENT, SUITABILITY_INTENT, KnowledgeBase
+from text_screens.complication_screen import Urgency, complication_urgency
 
 SUITABILITY_FORM = "suitability_form"
 COST_ESTIMATE_FORM = "cost_estimate_form"

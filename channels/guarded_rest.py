@@ -6,7 +6,7 @@ This channel keeps the stock URL (``/webhooks/rest/webhook``) and reply format
 but validates the body first and never logs what the person wrote. It also
 admits a conversation's messages one at a time and refuses a burst with 429
 (channels/sender_gate.py), answers 503 when the turn could not be stored
-(service/save_watch.py), and says "temporarily unavailable" when a turn
+(rasa_extensions/save_watch.py), and says "temporarily unavailable" when a turn
 produced no answer at all (channels/unavailable.py).
 """
 
@@ -25,7 +25,7 @@ from channels.blueprints import channel_blueprint
 from channels.sender_gate import SenderGate
 from channels.unavailable import unavailable_reply
 from channels.webhook_payload import BadRequest, DirectReply, parse_webhook_payload
-from service.save_watch import NOT_STORED_REPLY, watch_saves
+from rasa_extensions.save_watch import NOT_STORED_REPLY, watch_saves
 
 logger = logging.getLogger(__name__)
 FAILURE_REPLY = "Sorry, something went wrong on our side. Please try again in a moment."

@@ -23,7 +23,7 @@ from channels.blueprints import channel_blueprint
 from channels.bounded_memory import BoundedMemory
 from channels.sender_gate import SenderGate
 from channels.unavailable import unavailable_reply
-from service.save_watch import NOT_STORED_REPLY, watch_saves
+from rasa_extensions.save_watch import NOT_STORED_REPLY, watch_saves
 
 logger = logging.getLogger(__name__)
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]

@@ -18,7 +18,7 @@ import yaml
 FAQ_RULE_FILE = Path("data") / "rules" / "faq.yml"
 FAQ_ACTION = "action_answer_faq"
 KNOWLEDGE_FILE = Path("knowledge") / "microneedling_faq.yml"
-PATTERNS_FILE = Path("microneedling_nlp") / "entity_patterns.yml"
+PATTERNS_FILE = Path("spacy_pipeline") / "entity_patterns.yml"
 SUITABILITY_FORM = "suitability_form"
 FAQ_PREFIX = "ask_"  # the knowledge file's schema requires it of every FAQ topic
 

@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 from evaluation.labelled_data import DOMAIN_FILE, PROJECT_ROOT, TRAINING_DATA_DIR, load_training_messages
-from microneedling_nlp.code_fingerprint import files_fingerprint
+from nlu_components.code_fingerprint import files_fingerprint
 
 BUILD_DIR = PROJECT_ROOT / "build" / "eval"
 ENTITY_MARKUP = re.compile(r"\[([^\]]+)\]\([^)]+\)|\[([^\]]+)\]\{[^}]+\}")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from actions.complication_screen import Urgency, complication_urgency
 from evaluation.labelled_data import COMPLICATION
-from microneedling_nlp.message_screen import InputProblem, screen_message
+from text_screens.complication_screen import Urgency, complication_urgency
+from text_screens.message_screen import InputProblem, screen_message
 
 
 @dataclass(frozen=True)

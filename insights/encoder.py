@@ -15,10 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from microneedling_nlp.sentence_encoder import MiniLMWeights, SentenceEncoder, TransformerLayers
+from sentence_encoder.encoder import MiniLMWeights, SentenceEncoder, TransformerLayers
 
 BATCH_SIZE = 32
-SERVED_LAYERS_FILE = "minilm_layers_int8.onnx"  # microneedling_nlp/sentence_embedding_featurizer.py LAYERS_FILE
+SERVED_LAYERS_FILE = (
+    "minilm_layers_int8.onnx"  # nlu_components/featurizers/sentence_embedding_featurizer.py LAYERS_FILE
+)
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -29,7 +31,7 @@ class _BatchedOnnxLayers:
     def __init__(self, weights: MiniLMWeights) -> None:
         import onnxruntime
 
-        from microneedling_nlp.quantized_layers import build_float_graph
+        from sentence_encoder.quantized_layers import build_float_graph
 
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1  # the machine is shared with the assistant itself
@@ -59,7 +61,7 @@ def _layers(weights: MiniLMWeights, model: Path | None) -> TransformerLayers | N
     try:
         layers = served_layers(model) if model is not None else None
         if layers is not None:
-            from microneedling_nlp.quantized_layers import OnnxTransformerLayers
+            from sentence_encoder.quantized_layers import OnnxTransformerLayers
 
             return OnnxTransformerLayers(layers)
         return _BatchedOnnxLayers(weights)

@@ -22,15 +22,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from rasa_extensions.retention import BadRetentionError, retention_seconds
 from service.rasa_server import AUTH_TOKEN_VARIABLE
-from service.retention import BadRetentionError, retention_seconds
 from service.supervisor import Server, StartupError, Supervisor, stop_process
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "microneedling-faq.tar.gz"
 TOKEN_FILE = PROJECT_ROOT / "var" / "rasa_auth_token"
 READY_TIMEOUT_S = 180.0
-SQLITE_TRACKER_STORE = "service.sqlite_tracker_store.SQLiteTrackerStore"
+SQLITE_TRACKER_STORE = "rasa_extensions.sqlite_tracker_store.SQLiteTrackerStore"
 
 # Defaults for the variables endpoints.yml reads; anything already set wins, so
 # a deployment points the tracker store at PostgreSQL or Redis from the outside.
@@ -51,7 +51,7 @@ DEFAULT_ENVIRONMENT = {
     "OPENBLAS_NUM_THREADS": "1",
     "OMP_NUM_THREADS": "1",
     # Rasa's SQL schema in a SQLite file, read and written without SQLAlchemy's
-    # ORM (service/sqlite_tracker_store.py): ~0.4 ms per message instead of ~7.
+    # ORM (rasa_extensions/sqlite_tracker_store.py): ~0.4 ms per message instead of ~7.
     "TRACKER_STORE_TYPE": SQLITE_TRACKER_STORE,
     "TRACKER_STORE_URL": f"sqlite:///{PROJECT_ROOT / 'var' / 'trackers.db'}",
     "TRACKER_STORE_PORT": "6379",

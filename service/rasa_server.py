@@ -1,4 +1,4 @@
-"""``python -m service.rasa_server run ...``: Rasa's own command line, with service.rasa_speedups applied first.
+"""``python -m service.rasa_server run ...``: Rasa's own command line, with rasa_extensions.rasa_speedups applied first.
 
 The launcher starts the Rasa server through this module so the fix is in
 place before any message is handled; every argument goes to Rasa unchanged,
@@ -30,7 +30,7 @@ def rasa_arguments(arguments: list[str], environ: Mapping[str, str]) -> list[str
 if __name__ == "__main__":
     from rasa.__main__ import main
 
-    from service import header_token, rasa_speedups
+    from rasa_extensions import header_token, rasa_speedups
 
     rasa_speedups.apply()
     header_token.install()

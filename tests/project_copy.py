@@ -7,7 +7,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # What the consistency checks and `rasa data validate` read.
-PROJECT_FILES = ("config.yml", "domain.yml", "data", "knowledge", "microneedling_nlp/entity_patterns.yml")
+PROJECT_FILES = ("config.yml", "domain.yml", "data", "knowledge", "spacy_pipeline/entity_patterns.yml")
 
 
 def copy_project(target: Path, relatives: tuple[str, ...] = PROJECT_FILES) -> Path:

@@ -11,7 +11,7 @@ import html
 import time
 
 from channels.whatsapp_channel import sender_pseudonym
-from service.save_watch import NOT_STORED_REPLY
+from rasa_extensions.save_watch import NOT_STORED_REPLY
 from tests.channels.conftest import TWILIO_TOKEN
 from tests.faults.conftest import unwritable
 from tests.faults.traffic import stored_user_messages

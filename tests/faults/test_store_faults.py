@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import time
 
-from service.save_watch import NOT_STORED_REPLY
-from service.sqlite_tracker_store import WRITE_DEADLINE_S
+from rasa_extensions.save_watch import NOT_STORED_REPLY
+from rasa_extensions.sqlite_tracker_store import WRITE_DEADLINE_S
 from tests.faults.conftest import LoopProbe, unwritable, write_lock_held
 from tests.faults.traffic import Conversations, lost, post_message, stored_user_messages
 

@@ -20,7 +20,7 @@ from evaluation.labelled_data import (
 )
 from evaluation.metrics import QualityScores, score
 from evaluation.systems import RasaModelSystem
-from microneedling_nlp.text_similarity import NearCopyIndex
+from evaluation.text_similarity import NearCopyIndex
 from service.launcher import DEFAULT_MODEL
 
 HOLDOUT = load_labelled(HOLDOUT_FILE)

@@ -33,8 +33,8 @@ from evaluation.labelled_data import (
     real_world_part,
 )
 from evaluation.reply_outcome import ReplyReader
+from evaluation.text_similarity import NearCopyIndex
 from evaluation.webhook_replies import webhook_replies
-from microneedling_nlp.text_similarity import NearCopyIndex
 from service.launcher import DEFAULT_MODEL, PROJECT_ROOT
 
 REAL_WORLD = load_real_world()

@@ -46,7 +46,7 @@ def test_a_missed_step_is_named_with_what_to_do(tmp_path: Path) -> None:
 
 def test_entity_types_match_the_domain() -> None:
     from actions.conversation_context import ENTITY_TYPES
-    from microneedling_nlp.patterns import ENTITY_LABELS
+    from spacy_pipeline.patterns import ENTITY_LABELS
 
     assert set(DOMAIN["entities"]) == set(ENTITY_TYPES) == set(ENTITY_LABELS)
 

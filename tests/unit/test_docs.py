@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 from actions.knowledge_loader import KNOWLEDGE_FILE_ENV
+from rasa_extensions.rasa_speedups import SWITCH_VARIABLE
 from service import launcher
-from service.rasa_speedups import SWITCH_VARIABLE
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 README = PROJECT_ROOT / "README.md"

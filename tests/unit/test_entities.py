@@ -6,8 +6,8 @@ import pytest
 import spacy
 
 from evaluation.labelled_data import PROJECT_ROOT
-from microneedling_nlp.canonical_entity_extractor import entities_from_doc
-from microneedling_nlp.needle_length import canonical_needle_length
+from nlu_components.extractors.canonical_entity_extractor import entities_from_doc
+from spacy_pipeline.needle_length import canonical_needle_length
 
 PIPELINE = PROJECT_ROOT / "build" / "spacy-en-microneedling"
 
@@ -66,7 +66,7 @@ def test_needle_length_normalisation(text, value) -> None:
 def test_unusable_input_is_routed_to_fallback() -> None:
     from rasa.shared.nlu.training_data.message import Message
 
-    from microneedling_nlp.unusable_input_classifier import UnusableInputClassifier
+    from nlu_components.classifiers.unusable_input_classifier import UnusableInputClassifier
 
     emoji = Message(data={"text": "🙂🙂🙂", "intent": {"name": "goodbye", "confidence": 0.8}})
     spanish = Message(data={"text": "¿Cuánto cuesta y duele mucho?", "intent": {"name": "greet", "confidence": 0.6}})

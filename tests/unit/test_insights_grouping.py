@@ -101,7 +101,7 @@ def test_real_encoder_keeps_paraphrases_together_and_topics_apart(real_embed) ->
 
 def test_encoders_match_the_nlu_reference(real_embed, request) -> None:
     """Float32 batches give the NumPy reference's embeddings; the served int8 layers come close (cos >= 0.985)."""
-    from microneedling_nlp.sentence_encoder import MiniLMWeights, SentenceEncoder
+    from sentence_encoder.encoder import MiniLMWeights, SentenceEncoder
 
     texts = ["does it hurt", "how much is botox for my forehead lines, and can I combine it?"]
     reference = SentenceEncoder(MiniLMWeights.from_installed_package()).encode(texts)

@@ -15,7 +15,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from microneedling_nlp.linear_intent_classifier import LinearIntentClassifier, sentence_vector
+from nlu_components.classifiers.linear_intent_classifier import LinearIntentClassifier, sentence_vector
 
 WEIGHTS = {"counts": 1.0, "embedding": 2.0}
 SIZES = {"counts": 3, "embedding": 2}

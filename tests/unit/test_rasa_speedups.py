@@ -21,7 +21,7 @@ from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.utils.endpoints import EndpointConfig
 
-from service import rasa_speedups
+from rasa_extensions import rasa_speedups
 
 GOOD = {"events": [{"event": "slot", "name": "last_topic", "value": "ask_pain"}], "responses": [{"text": "hi"}]}
 BAD = [

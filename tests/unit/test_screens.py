@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from actions.complication_screen import Urgency, complication_urgency
-from microneedling_nlp.message_screen import InputProblem, screen_message
+from text_screens.complication_screen import Urgency, complication_urgency
+from text_screens.message_screen import InputProblem, screen_message
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from microneedling_nlp.quantized_layers import OnnxTransformerLayers, build_float_graph, quantize_int8
-from microneedling_nlp.sentence_encoder import MiniLMWeights, SentenceEncoder, packaged_model_dir
-from microneedling_nlp.wordpiece_tokenizer import WordPieceTokenizer, basic_tokens
+from sentence_encoder.encoder import MiniLMWeights, SentenceEncoder, packaged_model_dir
+from sentence_encoder.quantized_layers import OnnxTransformerLayers, build_float_graph, quantize_int8
+from sentence_encoder.wordpiece_tokenizer import WordPieceTokenizer, basic_tokens
 
 MODEL_DIR = packaged_model_dir()
 TOKENIZER = WordPieceTokenizer.from_vocab_file(MODEL_DIR / "vocab.txt")

@@ -14,11 +14,12 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionSt
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from service import launcher, sqlite_tracker_store
+from rasa_extensions import sqlite_tracker_store
+from rasa_extensions.retention import BadRetentionError
+from rasa_extensions.save_watch import watch_saves
+from rasa_extensions.sqlite_tracker_store import NotSQLiteError, SQLiteTrackerStore, TrackerNotStoredError
+from service import launcher
 from service.launcher import PROJECT_ROOT, SQLITE_TRACKER_STORE
-from service.retention import BadRetentionError
-from service.save_watch import watch_saves
-from service.sqlite_tracker_store import NotSQLiteError, SQLiteTrackerStore, TrackerNotStoredError
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from microneedling_nlp.text_similarity import NearCopyIndex
+from evaluation.text_similarity import NearCopyIndex
 
 
 def test_near_copy_index() -> None:

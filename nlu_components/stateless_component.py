@@ -8,7 +8,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 
-from microneedling_nlp.code_fingerprint import CodeFingerprinted
+from nlu_components.code_fingerprint import CodeFingerprinted
 
 
 class StatelessComponent(CodeFingerprinted, GraphComponent):

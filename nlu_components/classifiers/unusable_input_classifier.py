@@ -13,8 +13,8 @@ from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from microneedling_nlp.message_screen import InputProblem, screen_message
-from microneedling_nlp.stateless_component import StatelessComponent
+from nlu_components.stateless_component import StatelessComponent
+from text_screens.message_screen import InputProblem, screen_message
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

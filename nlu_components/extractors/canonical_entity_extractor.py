@@ -17,8 +17,8 @@ from rasa.nlu.utils.spacy_utils import SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from microneedling_nlp.needle_length import canonical_needle_length
-from microneedling_nlp.stateless_component import StatelessComponent
+from nlu_components.stateless_component import StatelessComponent
+from spacy_pipeline.needle_length import canonical_needle_length
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

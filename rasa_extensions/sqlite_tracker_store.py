@@ -25,7 +25,7 @@ serves ``keys()`` and the full history. What changes:
   disk. A crash of the process loses nothing; a power cut can lose the last
   messages, which for an FAQ conversation is an acceptable trade.
 
-Faults are reported, never hidden (see service/save_watch.py). Every SQLite
+Faults are reported, never hidden (see rasa_extensions/save_watch.py). Every SQLite
 call runs on one of two worker threads (one reads, one writes), so a slow disk
 or another process holding the database lock never freezes the event loop,
 and with it every other conversation. A save waits at most
@@ -65,8 +65,8 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.retention import SECONDS_PER_DAY, retention_seconds
-from service.save_watch import report_failure
+from rasa_extensions.retention import SECONDS_PER_DAY, retention_seconds
+from rasa_extensions.save_watch import report_failure
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -204,7 +204,7 @@ class SQLiteTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Insert the tracker's events that are not in the database yet, in one transaction.
 
-        Raises ``TrackerNotStoredError`` (and tells the channel, service/save_watch.py) when they could not be.
+        Raises ``TrackerNotStoredError`` (and tells the channel, rasa_extensions/save_watch.py) when they could not be.
         """
         await self.stream_events(tracker)
         sender_id = tracker.sender_id

@@ -22,9 +22,9 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from microneedling_nlp.code_fingerprint import CodeFingerprinted
-from microneedling_nlp.quantized_layers import OnnxTransformerLayers, build_float_graph, quantize_int8
-from microneedling_nlp.sentence_encoder import MiniLMWeights, SentenceEncoder
+from nlu_components.code_fingerprint import CodeFingerprinted
+from sentence_encoder.encoder import MiniLMWeights, SentenceEncoder
+from sentence_encoder.quantized_layers import OnnxTransformerLayers, build_float_graph, quantize_int8
 
 LAYERS_FILE = "minilm_layers_int8.onnx"
 

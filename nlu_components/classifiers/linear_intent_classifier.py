@@ -34,7 +34,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
-from microneedling_nlp.code_fingerprint import CodeFingerprinted
+from nlu_components.code_fingerprint import CodeFingerprinted
 
 logger = logging.getLogger(__name__)
 MODEL_FILE = "linear_intent_classifier.npz"

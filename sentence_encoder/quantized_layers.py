@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from microneedling_nlp.sentence_encoder import LAYER_NORM_EPSILON
+from sentence_encoder.encoder import LAYER_NORM_EPSILON
 
 # ONNX opset 17 has LayerNormalization; ONNX Runtime fuses the erf-GELU pattern itself.
 ONNX_OPSET = 17

@@ -1,6 +1,6 @@
 """Build the project's spaCy pipeline and save it where Rasa's SpacyNLP loads it.
 
-Run as ``python -m microneedling_nlp.build_pipeline OUTPUT_DIR``. The lookup
+Run as ``python -m spacy_pipeline.build_pipeline OUTPUT_DIR``. The lookup
 tables come from ``spacy-lookups-data`` at build time and are saved with the
 pipeline, so nothing is fetched when the assistant runs.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-from microneedling_nlp.patterns import PATTERNS_FILE, load_ruler_patterns
+from spacy_pipeline.patterns import PATTERNS_FILE, load_ruler_patterns
 
 
 def build_pipeline(patterns_file: Path = PATTERNS_FILE) -> Language:

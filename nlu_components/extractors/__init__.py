@@ -1,0 +1,1 @@
+"""Rasa entity extractors: the spaCy EntityRuler's matches, reported with canonical values."""

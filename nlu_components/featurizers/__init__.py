@@ -1,0 +1,1 @@
+"""Rasa featurizers: dense sentence features for the intent classifier."""

@@ -1,0 +1,9 @@
+"""Extensions of Rasa 3.6 loaded by the servers: the default tracker store, its helpers, the speed-ups.
+
+- ``sqlite_tracker_store``: Rasa's SQL schema in SQLite (the default store), with
+  ``retention`` (idle conversations deleted) and ``save_watch`` (tell the channel
+  whether a conversation was really stored);
+- ``rasa_speedups``: measured fixes for Rasa's per-message overhead, fenced by version
+  and switchable (docs/upgrading-rasa.md);
+- ``header_token``: the HTTP API token accepted in an ``Authorization`` header.
+"""

