@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import docgen
 from bench.stats import ratio
 
 
@@ -172,19 +173,15 @@ def write(report: Report, results_dir: Path) -> Path:
 
 
 # docs/performance.md keeps the last run between these two lines; `make bench` rewrites what is between them.
-SECTION_START = "<!-- make bench: last run, generated from here; edits below this line are overwritten -->"
-SECTION_END = "<!-- make bench: end of the generated last run -->"
+BENCH_COMMAND = "make bench"
+SECTION_START, SECTION_END = docgen.markers(BENCH_COMMAND)
 
 
 def replace_section(document: str, body: str) -> str:
     """``document`` with the text between SECTION_START and SECTION_END replaced by ``body``."""
-    start, end = document.find(SECTION_START), document.find(SECTION_END)
-    if start < 0 or end < start:
-        raise ValueError(f"the document has no generated section: keep the lines {SECTION_START!r} and {SECTION_END!r}")
-    head = document[: start + len(SECTION_START)]
-    return f"{head}\n\n{body.strip()}\n\n{document[end:]}"
+    return docgen.replace_section(document, body, BENCH_COMMAND)
 
 
 def write_into_doc(report: Report, doc: Path) -> None:
     """Put this run's table, command, machine and notes into the generated section of ``doc``."""
-    doc.write_text(replace_section(doc.read_text(), render_markdown(report, title=False)))
+    docgen.write_section(doc, render_markdown(report, title=False), BENCH_COMMAND)

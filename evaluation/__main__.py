@@ -15,6 +15,7 @@ import datetime
 import platform
 import sys
 
+import docgen
 from actions.knowledge_loader import DEFAULT_KNOWLEDGE_FILE, load_knowledge_base
 from evaluation.action_replay import ActionReplay
 from evaluation.answer_metrics import AnswerScores, answer_scores, scores_by_real_world_part
@@ -29,12 +30,20 @@ from evaluation.labelled_data import (
 )
 from evaluation.metrics import QualityScores, score
 from evaluation.reply_outcome import ReplyOutcome, ReplyReader
-from evaluation.report import answer_markdown, confusion_matrix_image, markdown, write_json
+from evaluation.report import (
+    EVAL_COMMAND,
+    answer_markdown,
+    confusion_matrix_image,
+    markdown,
+    summary_markdown,
+    write_json,
+)
 from evaluation.systems import IntentSystem, RasaInitPipeline, RasaModelSystem, TfidfLogisticRegression
 from evaluation.webhook_replies import webhook_replies
 from service.launcher import DEFAULT_MODEL
 
 RESULTS_DIR = PROJECT_ROOT / "results"
+EVALUATION_DOC = PROJECT_ROOT / "docs" / "evaluation.md"
 ASSISTANT = "assistant"
 
 
@@ -142,6 +151,9 @@ def main() -> int:
     (RESULTS_DIR / "eval.md").write_text(report)
     write_json(RESULTS_DIR / "eval.json", intent_scores, {"sets": counts}, answers)
     print(report)
+    if not args.skip_baselines:  # only a full run, with both baselines, replaces the doc's figures
+        docgen.write_section(EVALUATION_DOC, summary_markdown(answers, ASSISTANT, measured), EVAL_COMMAND)
+        print(f"[eval] {EVALUATION_DOC.relative_to(PROJECT_ROOT)}: figures rewritten", flush=True)
     if disagreements:
         print("\n".join(["[eval] webhook and replay disagree:", *disagreements[:20]]))
     return 0

@@ -132,3 +132,29 @@ def confusion_matrix_image(path: Path, expected: list[str], predicted: list[str 
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
+
+
+EVAL_COMMAND = "make eval"
+SUMMARY_SETS = ("held-out", "real-world", "real-world test part")
+
+
+def summary_markdown(answers: dict[str, dict[str, AnswerScores]], ours: str, measured: str) -> str:
+    """The figures docs/evaluation.md shows: the assistant on each set, every system on the real-world set.
+
+    Only aggregate figures: the test part's per-topic results stay in results/eval.md, so a reader of
+    the docs never sees which of its messages failed.
+    """
+    sets = [name for name in SUMMARY_SETS if name in answers]
+    lines = [
+        measured,
+        "",
+        "| what the person was shown | target | " + " | ".join(f"{name}, {ours}" for name in sets) + " |",
+    ]
+    lines.append("|---" * (len(sets) + 2) + "|")
+    for metric in answers[sets[0]][ours].as_row():
+        target = " ".join(f"{part:.2f}" if isinstance(part, float) else part for part in ANSWER_TARGETS.get(metric, ()))
+        cells = " | ".join(f"{answers[name][ours].as_row()[metric]:.3f}" for name in sets)
+        lines.append(f"| {metric} | {target} | {cells} |")
+    if "real-world" in answers:
+        lines += ["", answer_markdown("real-world", answers["real-world"], ours).replace("## End to end,", "###", 1)]
+    return "\n".join(lines)

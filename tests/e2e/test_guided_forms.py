@@ -4,7 +4,32 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_rest_conversation import KNOWLEDGE, chat, stack, texts  # noqa: F401  (stack is a fixture)
+from service.launcher import PROJECT_ROOT
+from tests.e2e.test_rest_conversation import KNOWLEDGE, stack, texts  # noqa: F401  (stack is a fixture)
+from tests.e2e.test_rest_conversation import chat as webhook_chat
+
+# Every turn of these conversations, as the person saw it, for review and for the issue's closing note.
+TRANSCRIPTS = PROJECT_ROOT / "results" / "e2e" / "guided-forms-transcripts.md"
+_started: set[str] = set()
+
+
+def chat(stack, sender: str, message: str) -> list[dict]:  # noqa: F811
+    """Send through the webhook and append the turn to TRANSCRIPTS (one section per conversation)."""
+    replies = webhook_chat(stack, sender, message)
+    if not _started:
+        TRANSCRIPTS.parent.mkdir(parents=True, exist_ok=True)
+        TRANSCRIPTS.write_text("# Guided conversations through the REST webhook (tests/e2e/test_guided_forms.py)\n")
+    lines = [] if sender in _started else [f"\n## {sender}\n"]
+    _started.add(sender)
+    lines.append(f"**Visitor:** {message}  ")
+    for reply in replies:
+        text = reply.get("text", "").replace("\n", "  \n> ")
+        buttons = " ".join(f"`[{b['title']}]`" for b in reply.get("buttons") or [])
+        lines.append(f"> {text} {buttons}".rstrip() + "\n")
+    with TRANSCRIPTS.open("a", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+    return replies
+
 
 CHECK = KNOWLEDGE.suitability
 QUESTIONS = CHECK.questions
