@@ -22,15 +22,17 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Server settings (tracker store, ports, token) have their defaults in
 # service/launcher.py; see the README for the variables.
 
-.PHONY: help run shell test lint format unit validate train spacy-pipeline rasa-test holdout e2e eval tune check-knowledge clean \
+.PHONY: help run shell test lint typecheck format unit validate train spacy-pipeline rasa-test holdout e2e eval tune check-knowledge clean \
         bench bench-profile bench-report report browser chromium postgresql channels faults soak
 
 help:
 	@echo "make run    - set up, train if data/config changed, start the assistant"
-	@echo "make test   - set up and run every check (lint, unit, data validation, rasa test, held-out NLU, end-to-end, browser, messaging channels, faults)"
+	@echo "make test   - set up and run every check (lint, type check, unit, data validation, rasa test, held-out NLU, end-to-end, browser, messaging channels, faults)"
 	@echo "make shell  - chat with the assistant in this terminal"
 	@echo "make eval   - answer quality of the assistant and two baselines on the held-out set (results/eval.md)"
 	@echo "make tune   - choose the fallback thresholds on a validation split of data/nlu"
+	@echo "make lint   - ruff check and ruff format --check"
+	@echo "make typecheck - mypy on the project's packages ([tool.mypy] in pyproject.toml)"
 	@echo "make check-knowledge - validate knowledge/microneedling_faq.yml after editing it"
 	@echo "make soak   - 10,000 messages from 200 conversations, then each server killed and SQLite locked under load"
 	@echo "make bench  - latency, throughput, start-up, memory and training time against the rasa init bot"
@@ -72,6 +74,10 @@ check-knowledge: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+# mypy (pinned) on the packages listed in pyproject.toml's [tool.mypy]; must be clean.
+typecheck: $(VENV)/.installed
+	$(PY) -m mypy
 
 format: $(VENV)/.installed
 	$(PY) -m ruff format .
@@ -164,8 +170,8 @@ report: $(VENV)/.installed
 bench-report: $(VENV)/.installed
 	$(PY) -m bench.report_speed
 
-test: lint unit validate rasa-test holdout e2e browser channels faults
+test: lint typecheck unit validate rasa-test holdout e2e browser channels faults
 	@echo "make test: all checks passed"
 
 clean:
-	rm -rf build models results .pytest_cache .ruff_cache
+	rm -rf build models results .pytest_cache .ruff_cache .mypy_cache

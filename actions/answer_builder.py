@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from actions.conversation_context import Entity, is_follow_up
 from actions.knowledge_model import FaqEntry, KnowledgeBase
@@ -97,7 +98,7 @@ def faq_reply(
 
 
 def alternative_topics(
-    knowledge: KnowledgeBase, ranking: Sequence[dict[str, object]], answered: str | None, limit: int = 3
+    knowledge: KnowledgeBase, ranking: Sequence[dict[str, Any]], answered: str | None, limit: int = 3
 ) -> list[str]:
     """After a 👎: the other topics the rated message was closest to, then the answer's follow-ups."""
     topics = ranked_topics(knowledge, ranking, 0.0, answered)
@@ -107,14 +108,14 @@ def alternative_topics(
 
 
 def also_asked_topics(
-    knowledge: KnowledgeBase, ranking: Sequence[dict[str, object]], answered: str, limit: int = 1
+    knowledge: KnowledgeBase, ranking: Sequence[dict[str, Any]], answered: str, limit: int = 1
 ) -> list[str]:
     """Other FAQ topics the classifier finds likely enough to be a second question in the message."""
     return ranked_topics(knowledge, ranking, ALSO_ASKED_MIN_CONFIDENCE, answered)[:limit]
 
 
 def ranked_topics(
-    knowledge: KnowledgeBase, ranking: Sequence[dict[str, object]], min_confidence: float, leave_out: str | None = None
+    knowledge: KnowledgeBase, ranking: Sequence[dict[str, Any]], min_confidence: float, leave_out: str | None = None
 ) -> list[str]:
     """The FAQ topics of a classifier ranking, in its order, at ``min_confidence`` or above, but ``leave_out``."""
     return [
@@ -157,9 +158,7 @@ def other_topics_line(knowledge: KnowledgeBase) -> str:
     return f"{knowledge.messages['other_topics']} " + "; ".join(rest) + "." if rest else ""
 
 
-def clarification_buttons(
-    knowledge: KnowledgeBase, ranking: Sequence[dict[str, object]], limit: int = 3
-) -> list[Button]:
+def clarification_buttons(knowledge: KnowledgeBase, ranking: Sequence[dict[str, Any]], limit: int = 3) -> list[Button]:
     """Buttons for the most likely FAQ topics of an unclear message."""
     return [topic_button(knowledge, t) for t in ranked_topics(knowledge, ranking, MIN_CLARIFY_CONFIDENCE)[:limit]]
 

@@ -39,7 +39,7 @@ def parse_update(update: Any) -> TelegramInbound | None:
     update_id = update.get("update_id") if isinstance(update.get("update_id"), int) else None
     query = update.get("callback_query")
     if isinstance(query, dict):
-        message = query.get("message") if isinstance(query.get("message"), dict) else {}
+        message: dict[str, Any] = query["message"] if isinstance(query.get("message"), dict) else {}
         chat_id = _chat_id(message) or _user_id(query)
         if chat_id is None or not isinstance(query.get("id"), str):
             return None
