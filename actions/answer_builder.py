@@ -16,7 +16,7 @@ from actions.knowledge_model import FaqEntry, KnowledgeBase
 
 Button = dict[str, str]
 CONTRAINDICATIONS_TOPIC = "ask_contraindications"
-HANDOFF_BUTTON: Button = {"title": "Talk to our team", "payload": "/human_handoff"}
+HANDOFF_PAYLOAD = "/human_handoff"
 BOOKING_BUTTON: Button = {"title": "Book a consultation", "payload": "/book_consultation"}
 # Under every FAQ answer, after the follow-ups: channels render these as small rating
 # controls (channels.quick_replies.is_feedback); the vote is stored on the conversation.
@@ -147,9 +147,14 @@ def follow_up_buttons(knowledge: KnowledgeBase, entry: FaqEntry, entities: Seque
     return buttons
 
 
+def handoff_button(knowledge: KnowledgeBase) -> Button:
+    """The button that asks for a person; its label is ``messages.handoff_button`` in the knowledge file."""
+    return {"title": knowledge.messages["handoff_button"], "payload": HANDOFF_PAYLOAD}
+
+
 def menu_buttons(knowledge: KnowledgeBase) -> list[Button]:
     """The popular topics, then booking and a person."""
-    return [*(topic_button(knowledge, t) for t in knowledge.menu), BOOKING_BUTTON, HANDOFF_BUTTON]
+    return [*(topic_button(knowledge, t) for t in knowledge.menu), BOOKING_BUTTON, handoff_button(knowledge)]
 
 
 def other_topics_line(knowledge: KnowledgeBase) -> str:

@@ -25,6 +25,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KNOWLEDGE_FILE = PROJECT_ROOT / "knowledge" / "microneedling_faq.yml"
 SCHEMA_FILE = PROJECT_ROOT / "knowledge" / "microneedling_faq.schema.json"
 KNOWLEDGE_FILE_ENV = "KNOWLEDGE_FILE"
+# Placeholders a message fills in when it is sent, not from `clinic:` (the figures of one message);
+# they stay in the loaded text for the sender's ``str.format``.
+SEND_TIME_PLACEHOLDERS: dict[str, frozenset[str]] = {"too_long_message": frozenset({"length", "limit"})}
 
 
 class KnowledgeFileError(ValueError):
@@ -136,8 +139,9 @@ def _cross_reference_problems(raw: dict[str, Any]) -> list[str]:
     for position, intent in enumerate(raw["menu"]):
         if intent not in faqs:
             problems.append(f"section 'menu', field '{position}' names unknown topic '{intent}'")
-    allowed = set(_clinic(raw).placeholders())
-    for location, text in _texts(raw):
+    clinic_placeholders = set(_clinic(raw).placeholders())
+    for location, text, send_time in _texts(raw):
+        allowed = clinic_placeholders | send_time
         for name in _placeholder_names(text):
             if name not in allowed:
                 problems.append(
@@ -153,23 +157,30 @@ def _placeholder_names(template: str) -> Iterable[str]:
         return ["<unbalanced brace>"]
 
 
-def _texts(raw: dict[str, Any]) -> Iterable[tuple[str, str]]:
-    """Every text a person reads, with where it is, for placeholder checks."""
+def _texts(raw: dict[str, Any]) -> Iterable[tuple[str, str, frozenset[str]]]:
+    """Every text a person reads, with where it is and its send-time placeholders, for placeholder checks."""
+    none: frozenset[str] = frozenset()
     for section in ("disclaimer", "handoff", "booking"):
-        yield f"section '{section}'", raw[section]
+        yield f"section '{section}'", raw[section], none
     for key, text in raw["messages"].items():
-        yield f"section 'messages', field '{key}'", text
+        yield f"section 'messages', field '{key}'", text, SEND_TIME_PLACEHOLDERS.get(key, none)
     for level in ("urgent", "emergency"):
-        yield f"section 'escalation', field '{level}'", raw["escalation"][level]
+        yield f"section 'escalation', field '{level}'", raw["escalation"][level], none
     for intent, entry in raw["faqs"].items():
-        yield f"entry '{intent}', field 'answer'", entry["answer"]
+        yield f"entry '{intent}', field 'answer'", entry["answer"], none
         for entity_type, values in (entry.get("variants") or {}).items():
             for value, text in values.items():
-                yield f"entry '{intent}', field 'variants.{entity_type}.{value}'", text
+                yield f"entry '{intent}', field 'variants.{entity_type}.{value}'", text, none
 
 
 def _clinic(raw: dict[str, Any]) -> ClinicDetails:
     return ClinicDetails(**{key: str(value) for key, value in raw["clinic"].items()})
+
+
+def _fill_message(key: str, text: str, fill: dict[str, str]) -> str:
+    """The clinic's details filled in; send-time placeholders such as ``{length}`` left for the sender."""
+    kept = {name: "{" + name + "}" for name in SEND_TIME_PLACEHOLDERS.get(key, ())}
+    return text.strip().format(**fill, **kept)
 
 
 def _build(raw: dict[str, Any]) -> KnowledgeBase:
@@ -193,7 +204,7 @@ def _build(raw: dict[str, Any]) -> KnowledgeBase:
     return KnowledgeBase(
         clinic=clinic,
         disclaimer=raw["disclaimer"].strip().format(**fill),
-        messages={key: text.strip().format(**fill) for key, text in raw["messages"].items()},
+        messages={key: _fill_message(key, text, fill) for key, text in raw["messages"].items()},
         menu=tuple(raw["menu"]),
         faqs=faqs,
         urgent_escalation=raw["escalation"]["urgent"].strip().format(**fill),
