@@ -23,13 +23,13 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Server settings (tracker store, ports, token) have their defaults in
 # service/launcher.py; see the README for the variables.
 
-.PHONY: help run shell test lint format unit validate train spacy-pipeline rasa-test holdout e2e eval tune check-knowledge clean \
+.PHONY: help run shell test lint typecheck format unit validate train spacy-pipeline rasa-test holdout e2e eval tune check-knowledge clean \
         bench bench-profile bench-report report browser chromium postgresql channels faults soak
 
 help:
 	@echo "The two commands (each sets up a fresh machine first: venv, pinned install, spaCy pipeline):"
 	@echo "  make run              train if data/config changed, start the action and Rasa servers (Ctrl+C stops both)"
-	@echo "  make test             every check CI runs: lint unit validate rasa-test holdout e2e browser channels faults"
+	@echo "  make test             every check CI runs: lint typecheck unit validate rasa-test holdout e2e browser channels faults"
 	@echo "Use the assistant:"
 	@echo "  make shell            chat with the assistant in this terminal (action server + rasa shell)"
 	@echo "  make check-knowledge  validate knowledge/microneedling_faq.yml after editing it"
@@ -42,6 +42,7 @@ help:
 	@echo "  make format           ruff format, then ruff check --fix"
 	@echo "Parts of make test:"
 	@echo "  make lint             ruff check and ruff format --check"
+	@echo "  make typecheck        mypy (pinned) on the project's packages"
 	@echo "  make unit             unit tests (tests/unit)"
 	@echo "  make validate         rasa data validate --fail-on-warnings"
 	@echo "  make rasa-test        rasa test core on tests/conversations (results/conversations)"
@@ -96,6 +97,10 @@ check-knowledge: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+# mypy (pinned) on the packages listed in pyproject.toml's [tool.mypy]; must be clean.
+typecheck: $(VENV)/.installed
+	$(PY) -m mypy
 
 format: $(VENV)/.installed
 	$(PY) -m ruff format .
@@ -188,8 +193,8 @@ report: $(VENV)/.installed
 bench-report: $(VENV)/.installed
 	$(PY) -m bench.report_speed
 
-test: lint unit validate rasa-test holdout e2e browser channels faults
+test: lint typecheck unit validate rasa-test holdout e2e browser channels faults
 	@echo "make test: all checks passed"
 
 clean:
-	rm -rf build models results .pytest_cache .ruff_cache
+	rm -rf build models results .pytest_cache .ruff_cache .mypy_cache

@@ -11,9 +11,11 @@ from __future__ import annotations
 import sys
 
 from actions.knowledge_loader import KnowledgeFileError, default_knowledge_base
+from service.quiet_warnings import silence_library_deprecations
 
 
 def main() -> int:
+    silence_library_deprecations()  # before rasa-sdk is imported: its libraries warn while they load
     try:
         knowledge = default_knowledge_base()
     except KnowledgeFileError as error:

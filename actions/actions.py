@@ -46,7 +46,7 @@ def send_escalation(dispatcher: CollectingDispatcher, knowledge: KnowledgeBase, 
     if urgency is Urgency.EMERGENCY:
         messages.reverse()
     dispatcher.utter_message(text=messages[0])
-    dispatcher.utter_message(text=messages[1], buttons=[answer_builder.HANDOFF_BUTTON])
+    dispatcher.utter_message(text=messages[1], buttons=[answer_builder.handoff_button(knowledge)])
     return [SlotSet(LAST_TOPIC_SLOT, None)]
 
 
@@ -136,7 +136,9 @@ class ActionClarify(ScreenedAction):
         if previous_user_intent(tracker) == FALLBACK_INTENT or not buttons:
             send_menu(dispatcher, knowledge, "clarify_again")
             return []
-        dispatcher.utter_message(text=knowledge.messages["clarify"], buttons=[*buttons, answer_builder.HANDOFF_BUTTON])
+        dispatcher.utter_message(
+            text=knowledge.messages["clarify"], buttons=[*buttons, answer_builder.handoff_button(knowledge)]
+        )
         return []
 
 
@@ -188,6 +190,20 @@ class ActionHumanHandoff(Action):
         return []
 
 
+class ActionBotChallenge(Action):
+    """ "Are you a bot?": the knowledge file's answer, with the button that asks for a person."""
+
+    def name(self) -> str:
+        return "action_bot_challenge"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        knowledge = default_knowledge_base()
+        dispatcher.utter_message(
+            text=knowledge.messages["bot_challenge"], buttons=[answer_builder.handoff_button(knowledge)]
+        )
+        return []
+
+
 class ActionBookConsultation(Action):
     """How to book, with the clinic's booking link and phone from the knowledge file."""
 
@@ -196,7 +212,7 @@ class ActionBookConsultation(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         knowledge = default_knowledge_base()
-        dispatcher.utter_message(text=knowledge.booking, buttons=[answer_builder.HANDOFF_BUTTON])
+        dispatcher.utter_message(text=knowledge.booking, buttons=[answer_builder.handoff_button(knowledge)])
         return []
 
 
@@ -220,6 +236,6 @@ class ActionRecordFeedback(Action):
             others = answer_builder.alternative_topics(knowledge, previous_user_ranking(tracker), topic, limit=2)
             buttons = [answer_builder.topic_button(knowledge, t) for t in others]
             dispatcher.utter_message(
-                text=knowledge.messages["feedback_sorry"], buttons=[*buttons, answer_builder.HANDOFF_BUTTON]
+                text=knowledge.messages["feedback_sorry"], buttons=[*buttons, answer_builder.handoff_button(knowledge)]
             )
         return [SlotSet(FEEDBACK_SLOT, {"vote": vote, "topic": topic})]

@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from actions.conversation_context import Entity, is_follow_up
 from actions.knowledge_model import COST_ESTIMATE_INTENT, FaqEntry, KnowledgeBase
 
 Button = dict[str, str]
 CONTRAINDICATIONS_TOPIC = "ask_contraindications"
-HANDOFF_BUTTON: Button = {"title": "Talk to our team", "payload": "/human_handoff"}
+HANDOFF_PAYLOAD = "/human_handoff"
 BOOKING_BUTTON: Button = {"title": "Book a consultation", "payload": "/book_consultation"}
 # Under every FAQ answer, after the follow-ups: channels render these as small rating
 # controls (channels.quick_replies.is_feedback); the vote is stored on the conversation.
@@ -98,7 +99,7 @@ def faq_reply(
 
 
 def alternative_topics(
-    knowledge: KnowledgeBase, ranking: Sequence[dict[str, object]], answered: str | None, limit: int = 3
+    knowledge: KnowledgeBase, ranking: Sequence[dict[str, Any]], answered: str | None, limit: int = 3
 ) -> list[str]:
     """After a 👎: the other topics the rated message was closest to, then the answer's follow-ups."""
     topics = ranked_topics(knowledge, ranking, 0.0, answered)
@@ -108,14 +109,14 @@ def alternative_topics(
 
 
 def also_asked_topics(
-    knowledge: KnowledgeBase, ranking: Sequence[dict[str, object]], answered: str, limit: int = 1
+    knowledge: KnowledgeBase, ranking: Sequence[dict[str, Any]], answered: str, limit: int = 1
 ) -> list[str]:
     """Other FAQ topics the classifier finds likely enough to be a second question in the message."""
     return ranked_topics(knowledge, ranking, ALSO_ASKED_MIN_CONFIDENCE, answered)[:limit]
 
 
 def ranked_topics(
-    knowledge: KnowledgeBase, ranking: Sequence[dict[str, object]], min_confidence: float, leave_out: str | None = None
+    knowledge: KnowledgeBase, ranking: Sequence[dict[str, Any]], min_confidence: float, leave_out: str | None = None
 ) -> list[str]:
     """The FAQ topics of a classifier ranking, in its order, at ``min_confidence`` or above, but ``leave_out``."""
     return [
@@ -156,9 +157,14 @@ def follow_up_buttons(knowledge: KnowledgeBase, entry: FaqEntry, entities: Seque
     return buttons
 
 
+def handoff_button(knowledge: KnowledgeBase) -> Button:
+    """The button that asks for a person; its label is ``messages.handoff_button`` in the knowledge file."""
+    return {"title": knowledge.messages["handoff_button"], "payload": HANDOFF_PAYLOAD}
+
+
 def menu_buttons(knowledge: KnowledgeBase) -> list[Button]:
     """The popular topics, then booking and a person."""
-    return [*(topic_button(knowledge, t) for t in knowledge.menu), BOOKING_BUTTON, HANDOFF_BUTTON]
+    return [*(topic_button(knowledge, t) for t in knowledge.menu), BOOKING_BUTTON, handoff_button(knowledge)]
 
 
 def other_topics_line(knowledge: KnowledgeBase) -> str:
@@ -167,9 +173,7 @@ def other_topics_line(knowledge: KnowledgeBase) -> str:
     return f"{knowledge.messages['other_topics']} " + "; ".join(rest) + "." if rest else ""
 
 
-def clarification_buttons(
-    knowledge: KnowledgeBase, ranking: Sequence[dict[str, object]], limit: int = 3
-) -> list[Button]:
+def clarification_buttons(knowledge: KnowledgeBase, ranking: Sequence[dict[str, Any]], limit: int = 3) -> list[Button]:
     """Buttons for the most likely FAQ topics of an unclear message."""
     return [topic_button(knowledge, t) for t in ranked_topics(knowledge, ranking, MIN_CLARIFY_CONFIDENCE)[:limit]]
 

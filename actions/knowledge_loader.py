@@ -52,6 +52,9 @@ OWN_PLACEHOLDERS: dict[tuple[str, str], set[str]] = {
     ("cost_estimate", "included_line"): {"included"},
     ("cost_estimate", "no_price_list"): {"per_session"},
 }
+# Placeholders a message fills in when it is sent, not from `clinic:` (the figures of one message);
+# they stay in the loaded text for the sender's ``str.format``.
+SEND_TIME_PLACEHOLDERS: dict[str, frozenset[str]] = {"too_long_message": frozenset({"length", "limit"})}
 
 
 class KnowledgeFileError(ValueError):
@@ -228,7 +231,7 @@ def _texts(raw: dict[str, Any]) -> Iterable[tuple[str, str, set[str]]]:
     for section in ("disclaimer", "handoff", "booking"):
         yield f"section '{section}'", raw[section], set()
     for key, text in raw["messages"].items():
-        yield f"section 'messages', field '{key}'", text, set()
+        yield f"section 'messages', field '{key}'", text, set(SEND_TIME_PLACEHOLDERS.get(key, ()))
     for level in ("urgent", "emergency"):
         yield f"section 'escalation', field '{level}'", raw["escalation"][level], set()
     for intent, entry in raw["faqs"].items():
@@ -331,6 +334,12 @@ COST_ESTIMATE_TEXTS = (
 )  # fmt: skip
 
 
+def _fill_message(key: str, text: str, fill: dict[str, str]) -> str:
+    """The clinic's details filled in; send-time placeholders such as ``{length}`` left for the sender."""
+    kept = {name: "{" + name + "}" for name in SEND_TIME_PLACEHOLDERS.get(key, ())}
+    return text.strip().format(**fill, **kept)
+
+
 def _build(raw: dict[str, Any]) -> KnowledgeBase:
     clinic = _clinic(raw)
     fill = clinic.placeholders()
@@ -352,7 +361,7 @@ def _build(raw: dict[str, Any]) -> KnowledgeBase:
     return KnowledgeBase(
         clinic=clinic,
         disclaimer=raw["disclaimer"].strip().format(**fill),
-        messages={key: text.strip().format(**fill) for key, text in raw["messages"].items()},
+        messages={key: _fill_message(key, text, fill) for key, text in raw["messages"].items()},
         menu=tuple(raw["menu"]),
         faqs=faqs,
         urgent_escalation=raw["escalation"]["urgent"].strip().format(**fill),

@@ -152,7 +152,7 @@ def measure(spec: BotSpec, mix: str, settings: Settings) -> BotResult:
 
 def figures(ours: BotResult, ref: BotResult) -> list[rpt.Figure]:
     le, ge, Figure = "<=", ">=", rpt.Figure
-    rows: list[Figure] = []
+    rows: list[rpt.Figure] = []
     targets = {(1, "p50_ms"): rpt.Target(le, 15), (1, "p95_ms"): rpt.Target(le, 40)}
     for c in CONCURRENCIES:
         a, b = ours.phases[c].summary, ref.phases[c].summary
@@ -178,13 +178,21 @@ def figures(ours: BotResult, ref: BotResult) -> list[rpt.Figure]:
     )
     rows.append(Figure("action server RSS after load", "MB", ours.action_rss_mib * MB, ref.action_rss_mib * MB))
     for c in CONCURRENCIES:
-        a, b = ours.phases[c], ref.phases[c]
+        mine, theirs = ours.phases[c], ref.phases[c]
         rows.append(
-            Figure(f"Rasa server CPU per message, c={c}", "ms", a.rasa_cpu_ms_per_message, b.rasa_cpu_ms_per_message)
+            Figure(
+                f"Rasa server CPU per message, c={c}",
+                "ms",
+                mine.rasa_cpu_ms_per_message,
+                theirs.rasa_cpu_ms_per_message,
+            )
         )
         rows.append(
             Figure(
-                f"action server CPU per message, c={c}", "ms", a.action_cpu_ms_per_message, b.action_cpu_ms_per_message
+                f"action server CPU per message, c={c}",
+                "ms",
+                mine.action_cpu_ms_per_message,
+                theirs.action_cpu_ms_per_message,
             )
         )
     rows.append(

@@ -22,6 +22,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.blueprints import channel_blueprint
+from channels.reply_texts import load_reply_texts
 from channels.sender_gate import SenderGate
 from channels.unavailable import unavailable_reply
 from channels.webhook_payload import BadRequest, DirectReply, parse_webhook_payload
@@ -37,6 +38,8 @@ class GuardedRestInput(RestInput):
 
     def __init__(self) -> None:
         super().__init__()
+        # The knowledge file's replies, loaded now: a broken file stops the server at start-up.
+        load_reply_texts()
         self.gate = SenderGate()
         self.unavailable = unavailable_reply()
 

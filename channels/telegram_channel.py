@@ -25,23 +25,19 @@ from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import response
-from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.inbound_text import screen_text
 from channels.markdown_render import TELEGRAM_MAX_CHARS, split_text, to_telegram_html
-from channels.provider_channel import OnNewMessage, ProviderInputChannel
+from channels.provider_channel import EarlyAnswer, ProviderInputChannel, WebhookAnswers
+from channels.provider_defaults import TELEGRAM
 from channels.provider_http import ProviderClient, ProviderError, positive_float
 from channels.quick_replies import Button, CallbackPayloads, button_title_for, inline_keyboard
-from channels.sender_ids import TELEGRAM_PREFIX
 from channels.signatures import TELEGRAM_SECRET_HEADER, telegram_secret_ok
 from channels.telegram_update import TelegramInbound, parse_update
 from channels.webhook_payload import DirectReply, parse_json
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_API_BASE_URL = "https://api.telegram.org"
-DEFAULT_TIMEOUT_S = 10.0
 EXPIRED_BUTTON_REPLY = "Sorry, that button is no longer available. Please type your question instead."
 # What setWebhook accepts as secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
 _SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -53,8 +49,8 @@ class TelegramSettings:
 
     bot_token: str = ""
     webhook_secret: str = ""
-    api_base_url: str = DEFAULT_API_BASE_URL
-    timeout_s: float = DEFAULT_TIMEOUT_S
+    api_base_url: str = TELEGRAM.api_base_url
+    timeout_s: float = TELEGRAM.timeout_s
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramSettings:
@@ -62,8 +58,8 @@ class TelegramSettings:
         return cls(
             bot_token=str(values.get("access_token") or "").strip(),
             webhook_secret=str(values.get("secret_token") or "").strip(),
-            api_base_url=str(values.get("api_base_url") or "").strip() or DEFAULT_API_BASE_URL,
-            timeout_s=positive_float(values.get("timeout_s"), DEFAULT_TIMEOUT_S),
+            api_base_url=str(values.get("api_base_url") or "").strip() or TELEGRAM.api_base_url,
+            timeout_s=positive_float(values.get("timeout_s"), TELEGRAM.timeout_s),
         )
 
     def problem(self) -> str | None:
@@ -153,8 +149,16 @@ class TelegramOutput(OutputChannel):
             logger.error("telegram: sendMessage to %s failed: %s", self.log_id, error)
 
 
-class TelegramInput(ProviderInputChannel):
+# The webhook's answers are JSON; Telegram only looks at the status.
+TelegramBody = dict[str, str]
+
+
+class TelegramInput(ProviderInputChannel[TelegramSettings, TelegramBotApi, bytes, TelegramInbound, TelegramBody]):
     """``/webhooks/telegram/webhook``: verified Telegram updates in, replies through the Bot API."""
+
+    credential_header = TELEGRAM_SECRET_HEADER
+    unverified_request = "an update without a valid secret token"
+    task_label = "update"
 
     @classmethod
     def name(cls) -> str:
@@ -165,59 +169,44 @@ class TelegramInput(ProviderInputChannel):
         return cls(TelegramSettings.from_credentials(credentials))
 
     def __init__(self, settings: TelegramSettings) -> None:
-        super().__init__(settings, TelegramBotApi(settings))
+        answers = WebhookAnswers[TelegramBody](
+            disabled={"error": "The Telegram channel is not configured."},
+            forbidden={"error": "forbidden"},
+            duplicate={"status": "duplicate"},
+            busy={"error": "busy"},
+            accepted={"status": "accepted"},
+        )
+        super().__init__(settings, TelegramBotApi(settings), answers)
         self.payloads = CallbackPayloads()
 
-    def respond(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
-        status, body = self.accept(request.headers.get(TELEGRAM_SECRET_HEADER), request.body, on_new_message)
-        return response.json(body, status=status)
+    def verify(self, credential: str | None, raw_body: bytes | None) -> bytes | None:
+        """The body, if the secret token is the one given to setWebhook (the body is not read before)."""
+        return (raw_body or b"") if telegram_secret_ok(self.settings.webhook_secret, credential) else None
 
-    def accept(self, secret: str | None, raw_body: bytes | None, on_new_message: OnNewMessage) -> tuple[int, dict]:
-        """Decide the webhook's answer; a verified update is handed to a background task.
-
-        Must run inside the server's event loop. Nothing in the body is looked at
-        before the secret is verified.
-        """
-        if self.disabled_because:
-            return 503, {"error": "The Telegram channel is not configured."}
-        if not telegram_secret_ok(self.settings.webhook_secret, secret):
-            logger.warning("telegram: refused an update without a valid secret token (403)")
-            return 403, {"error": "forbidden"}
+    def parse(self, request: bytes) -> TelegramInbound | EarlyAnswer[TelegramBody]:
+        """The message or button tap in the update; 400 for a body that is not JSON, 200 for nothing to answer."""
         try:
-            update = parse_json(raw_body)
+            update = parse_json(request)
         except ValueError:
-            return 400, {"error": "The body must be a Telegram update in JSON."}
+            return EarlyAnswer(400, {"error": "The body must be a Telegram update in JSON."})
         inbound = parse_update(update)
         if inbound is None:
-            return 200, {"status": "ignored"}
-        if inbound.update_id is not None and self.seen_ids.seen_before(inbound.update_id):
-            return 200, {"status": "duplicate"}
-        if not self.tasks.has_room():
-            logger.error("telegram: %d messages pending, refusing more for now (503)", self.tasks.pending)
-            return 503, {"error": "busy"}
-        self.tasks.spawn(self.handle(inbound, on_new_message), f"update for {TELEGRAM_PREFIX}{inbound.chat_id}")
-        return 200, {"status": "accepted"}
+            return EarlyAnswer(200, {"status": "ignored"})
+        return inbound
 
-    async def handle(self, inbound: TelegramInbound, on_new_message: OnNewMessage) -> None:
-        """Run the update through Rasa and send the replies (in the background)."""
-        sender = f"{TELEGRAM_PREFIX}{inbound.chat_id}"
-        output = TelegramOutput(self.api, self.payloads, inbound.chat_id, sender)
-        text = inbound.text
-        if inbound.is_button:
-            self.tasks.spawn(self._answer_button(inbound.callback_query_id or "", sender), "answerCallbackQuery")
-            text = self._button_text(inbound)
-            if text is None:
-                await output.send_text_message(sender, EXPIRED_BUTTON_REPLY)
-                return
-        screened = screen_text(sender, text)
-        if isinstance(screened, DirectReply):
-            await output.send_text_message(sender, screened.text)
-        else:
-            # No await before this call: it takes this person's place in line now,
-            # so two messages from one person are answered in the order they came.
-            await self.run_turn(screened.text, output, sender, on_new_message)
-        if output.skipped:
-            logger.error("telegram: skipped %d further replies to %s after a failed send", output.skipped, sender)
+    def output_for(self, inbound: TelegramInbound) -> TelegramOutput:
+        return TelegramOutput(self.api, self.payloads, inbound.chat_id, inbound.sender)
+
+    def incoming_text(self, inbound: TelegramInbound) -> str | DirectReply | None:
+        """The text, or a tapped button's payload (its spinner stopped in the background)."""
+        if not inbound.is_button:
+            return inbound.text
+        self.tasks.spawn(self._answer_button(inbound.callback_query_id or "", inbound.sender), "answerCallbackQuery")
+        text = self._button_text(inbound)
+        return DirectReply(inbound.sender, EXPIRED_BUTTON_REPLY) if text is None else text
+
+    def http_answer(self, status: int, body: TelegramBody) -> HTTPResponse:
+        return response.json(body, status=status)
 
     def _button_text(self, inbound: TelegramInbound) -> str | None:
         """The tapped button's payload, or its title if this process no longer knows the key."""

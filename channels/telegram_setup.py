@@ -17,8 +17,9 @@ import os
 import sys
 from typing import Any
 
+from channels.provider_defaults import TELEGRAM
 from channels.provider_http import ProviderError
-from channels.telegram_channel import DEFAULT_API_BASE_URL, TelegramBotApi, TelegramSettings
+from channels.telegram_channel import TelegramBotApi, TelegramSettings
 
 ALLOWED_UPDATES = ["message", "callback_query"]
 
@@ -27,7 +28,7 @@ def settings_from_environment() -> TelegramSettings:
     return TelegramSettings(
         bot_token=os.environ.get("TELEGRAM_BOT_TOKEN", "").strip(),
         webhook_secret=os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
-        api_base_url=os.environ.get("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL,
+        api_base_url=os.environ.get("TELEGRAM_API_BASE_URL", "").strip() or TELEGRAM.api_base_url,
     )
 
 

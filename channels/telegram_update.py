@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from channels.sender_ids import TELEGRAM_PREFIX
+
 # Telegram clients send /start when someone opens the bot; /help is a usual command.
 COMMANDS = {"start": "/greet", "help": "/help"}
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]+)(?:@[A-Za-z0-9_]+)?(?:\s.*)?$", re.DOTALL)
@@ -31,6 +33,16 @@ class TelegramInbound:
     def is_button(self) -> bool:
         return self.callback_query_id is not None
 
+    @property
+    def message_id(self) -> int | None:
+        """Telegram resends an update it thinks failed with the same ``update_id``."""
+        return self.update_id
+
+    @property
+    def sender(self) -> str:
+        """The conversation id: one per chat."""
+        return f"{TELEGRAM_PREFIX}{self.chat_id}"
+
 
 def parse_update(update: Any) -> TelegramInbound | None:
     """The message or button tap in ``update``; ``None`` when there is nothing to answer."""
@@ -39,11 +51,11 @@ def parse_update(update: Any) -> TelegramInbound | None:
     update_id = update.get("update_id") if isinstance(update.get("update_id"), int) else None
     query = update.get("callback_query")
     if isinstance(query, dict):
-        message = query.get("message") if isinstance(query.get("message"), dict) else {}
-        chat_id = _chat_id(message) or _user_id(query)
+        tapped: dict[str, Any] = query["message"] if isinstance(query.get("message"), dict) else {}
+        chat_id = _chat_id(tapped) or _user_id(query)
         if chat_id is None or not isinstance(query.get("id"), str):
             return None
-        markup = message.get("reply_markup") if isinstance(message.get("reply_markup"), dict) else None
+        markup = tapped.get("reply_markup") if isinstance(tapped.get("reply_markup"), dict) else None
         data = query.get("data") if isinstance(query.get("data"), str) else None
         return TelegramInbound(update_id, chat_id, None, query["id"], data, markup)
     message = update.get("message")

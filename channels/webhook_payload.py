@@ -1,7 +1,8 @@
 """Validate a REST webhook request body before it reaches Rasa.
 
 Kept apart from the Sanic channel so the rules (what is a bad request, what gets
-a polite reply without touching the model) are tested without a server.
+a polite reply without touching the model) are tested without a server. The
+polite replies' wording is the knowledge file's (channels.reply_texts).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from channels.reply_texts import load_reply_texts
 from channels.sender_ids import SERVER_MADE_PREFIXES, owned_by_another_channel
 
 MAX_MESSAGE_CHARS = 2000
@@ -26,11 +28,6 @@ _SURROGATES = re.compile(r"[\ud800-\udfff]")
 # DEFAULT_INTENTS) and answer nothing at all: "/restart" wiped the conversation and the widget showed silence.
 _PAYLOAD_INTENT = re.compile(r"/(?P<intent>[^{@]*)")
 RASA_COMMAND_INTENTS = frozenset({"restart", "back", "session_start"})
-COMMAND_REPLY = 'I can\'t run commands. Please type your question, or say "menu" to see the topics I can help with.'
-EMPTY_MESSAGE_REPLY = "Your message seems to be empty. What would you like to know about microneedling?"
-TOO_LONG_REPLY = (
-    "That message is too long for me ({length} characters). Please ask one question in under {limit} characters."
-)
 
 
 @dataclass(frozen=True)
@@ -104,12 +101,13 @@ def parse_webhook_payload(body: bytes | None) -> WebhookPayload:
 
 def screen_message(sender: str, message: str) -> DirectReply | ChatMessage:
     """A polite direct reply for an empty or over-long message, else the cleaned text for the model."""
+    texts = load_reply_texts()
     if len(message) > MAX_MESSAGE_CHARS:
-        return DirectReply(sender, TOO_LONG_REPLY.format(length=len(message), limit=MAX_MESSAGE_CHARS))
+        return DirectReply(sender, texts.too_long_reply(len(message), MAX_MESSAGE_CHARS))
     text = clean_text(message).strip()
     if not text:
-        return DirectReply(sender, EMPTY_MESSAGE_REPLY)
+        return DirectReply(sender, texts.empty)
     payload = _PAYLOAD_INTENT.match(text)
     if payload and payload.group("intent").strip().casefold() in RASA_COMMAND_INTENTS:
-        return DirectReply(sender, COMMAND_REPLY)
+        return DirectReply(sender, texts.command)
     return ChatMessage(sender, text)

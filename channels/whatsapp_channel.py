@@ -31,12 +31,11 @@ from urllib.parse import parse_qs
 import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import response
-from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.inbound_text import screen_text
 from channels.markdown_render import WHATSAPP_MAX_CHARS, split_text, to_whatsapp
-from channels.provider_channel import OnNewMessage, ProviderInputChannel
+from channels.provider_channel import EarlyAnswer, ProviderInputChannel, WebhookAnswers
+from channels.provider_defaults import TWILIO
 from channels.provider_http import ProviderClient, ProviderError, positive_float
 from channels.quick_replies import OfferedOptions, numbered_options
 from channels.sender_ids import WHATSAPP_PREFIX as SENDER_PREFIX
@@ -45,8 +44,6 @@ from channels.webhook_payload import DirectReply
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_API_BASE_URL = "https://api.twilio.com"
-DEFAULT_TIMEOUT_S = 10.0
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 WHATSAPP_PREFIX = "whatsapp:"
 
@@ -61,8 +58,8 @@ class WhatsAppSettings:
     auth_token: str = ""
     whatsapp_number: str = ""
     webhook_url: str = ""
-    api_base_url: str = DEFAULT_API_BASE_URL
-    timeout_s: float = DEFAULT_TIMEOUT_S
+    api_base_url: str = TWILIO.api_base_url
+    timeout_s: float = TWILIO.timeout_s
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WhatsAppSettings:
@@ -75,8 +72,8 @@ class WhatsAppSettings:
             auth_token=values.get("auth_token", ""),
             whatsapp_number=number,
             webhook_url=values.get("webhook_url", ""),
-            api_base_url=values.get("api_base_url") or DEFAULT_API_BASE_URL,
-            timeout_s=positive_float(values.get("timeout_s"), DEFAULT_TIMEOUT_S),
+            api_base_url=values.get("api_base_url") or TWILIO.api_base_url,
+            timeout_s=positive_float(values.get("timeout_s"), TWILIO.timeout_s),
         )
 
     def problem(self) -> str | None:
@@ -185,8 +182,25 @@ class WhatsAppOutput(OutputChannel):
         return not self.failed
 
 
-class WhatsAppInput(ProviderInputChannel):
-    """``/webhooks/whatsapp/webhook``: signed Twilio requests in, replies through Twilio's API."""
+@dataclass(frozen=True)
+class WhatsAppInbound:
+    """One verified WhatsApp message. ``address`` is the phone number: used to reply, never logged or stored."""
+
+    address: str
+    sender: str  # sender_pseudonym of the address: the conversation id Rasa sees
+    message_id: str  # Twilio's MessageSid
+    text: str | None  # None for a photo, voice note or location without text
+
+
+class WhatsAppInput(ProviderInputChannel[WhatsAppSettings, TwilioMessagesApi, FormParams, WhatsAppInbound, str]):
+    """``/webhooks/whatsapp/webhook``: signed Twilio requests in, replies through Twilio's API.
+
+    A webhook answer's body is TwiML for 200 (empty: the replies go through the API), else an error text.
+    """
+
+    credential_header = TWILIO_SIGNATURE_HEADER
+    unverified_request = "a request without a valid Twilio signature"
+    task_label = "message"
 
     @classmethod
     def name(cls) -> str:
@@ -197,58 +211,53 @@ class WhatsAppInput(ProviderInputChannel):
         return cls(WhatsAppSettings.from_credentials(credentials))
 
     def __init__(self, settings: WhatsAppSettings) -> None:
-        super().__init__(settings, TwilioMessagesApi(settings))
+        answers = WebhookAnswers(
+            disabled="The WhatsApp channel is not configured.",
+            forbidden="forbidden",
+            duplicate=EMPTY_TWIML,
+            busy="busy",
+            accepted=EMPTY_TWIML,
+        )
+        super().__init__(settings, TwilioMessagesApi(settings), answers)
         self.options = OfferedOptions()
 
-    def respond(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
-        status, body = self.accept(request.headers.get(TWILIO_SIGNATURE_HEADER), request.body, on_new_message)
+    def verify(self, credential: str | None, raw_body: bytes | None) -> FormParams | None:
+        """The form parameters, if the signature over them and the public URL is Twilio's.
+
+        They are parsed only to check the signature over them; nothing is acted on before it verifies.
+        """
+        params = parse_form(raw_body)
+        if params is None or not twilio_signature_ok(
+            self.settings.auth_token, self.settings.webhook_url, params, credential
+        ):
+            return None
+        return params
+
+    def parse(self, request: FormParams) -> WhatsAppInbound | EarlyAnswer[str]:
+        """The message; 400 without a sender or a MessageSid."""
+        address = (request.get("From") or [""])[0]
+        if not address:
+            return EarlyAnswer(400, "No sender (From) in the request.")
+        message_sid = (request.get("MessageSid") or [""])[0]
+        if not message_sid:
+            # Twilio names every message; without the id a captured signed request could be replayed forever.
+            return EarlyAnswer(400, "No MessageSid in the request.")
+        sender = sender_pseudonym(self.settings.auth_token, address)
+        return WhatsAppInbound(address, sender, message_sid, message_text(request))
+
+    def output_for(self, inbound: WhatsAppInbound) -> WhatsAppOutput:
+        return WhatsAppOutput(self.api, self.options, inbound.address, inbound.sender)
+
+    def incoming_text(self, inbound: WhatsAppInbound) -> str | DirectReply | None:
+        """The text, or the option a reply such as "2" stands for."""
+        if inbound.text is None:
+            return None
+        return self.options.resolve(inbound.sender, inbound.text) or inbound.text
+
+    def http_answer(self, status: int, body: str) -> HTTPResponse:
         if status == 200:
             return response.text(body, content_type="text/xml")
         return response.json({"error": body}, status=status)
-
-    def accept(self, signature: str | None, raw_body: bytes | None, on_new_message: OnNewMessage) -> tuple[int, str]:
-        """Decide the webhook's answer; a verified message is handed to a background task.
-
-        Must run inside the server's event loop. The parameters are parsed only to
-        check the signature over them; nothing is acted on before it verifies.
-        """
-        if self.disabled_because:
-            return 503, "The WhatsApp channel is not configured."
-        params = parse_form(raw_body)
-        if params is None or not twilio_signature_ok(
-            self.settings.auth_token, self.settings.webhook_url, params, signature
-        ):
-            logger.warning("whatsapp: refused a request without a valid Twilio signature (403)")
-            return 403, "forbidden"
-        address = (params.get("From") or [""])[0]
-        if not address:
-            return 400, "No sender (From) in the request."
-        message_sid = (params.get("MessageSid") or [""])[0]
-        if not message_sid:
-            # Twilio names every message; without the id a captured signed request could be replayed forever.
-            return 400, "No MessageSid in the request."
-        if self.seen_ids.seen_before(message_sid):
-            return 200, EMPTY_TWIML
-        if not self.tasks.has_room():
-            logger.error("whatsapp: %d messages pending, refusing more for now (503)", self.tasks.pending)
-            return 503, "busy"
-        sender = sender_pseudonym(self.settings.auth_token, address)
-        self.tasks.spawn(self.handle(address, sender, message_text(params), on_new_message), f"message for {sender}")
-        return 200, EMPTY_TWIML
-
-    async def handle(self, address: str, sender: str, text: str | None, on_new_message: OnNewMessage) -> None:
-        """Run the message through Rasa and send the replies (in the background)."""
-        output = WhatsAppOutput(self.api, self.options, address, sender)
-        chosen = self.options.resolve(sender, text) if text is not None else None
-        screened = screen_text(sender, chosen or text)
-        if isinstance(screened, DirectReply):
-            await output.send_text_message(sender, screened.text)
-        else:
-            # No await before this call: it takes this person's place in line now,
-            # so two messages from one person are answered in the order they came.
-            await self.run_turn(screened.text, output, sender, on_new_message)
-        if output.skipped:
-            logger.error("whatsapp: skipped %d further replies to %s after a failed send", output.skipped, sender)
 
 
 def _twilio_error(body: Any) -> str:

@@ -13,9 +13,13 @@ import shutil
 import time
 from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evaluation.labelled_data import DOMAIN_FILE, PROJECT_ROOT, TRAINING_DATA_DIR, load_training_messages
 from nlu_components.code_fingerprint import files_fingerprint
+
+if TYPE_CHECKING:  # imported lazily at run time: loading Rasa takes seconds
+    from rasa.core.agent import Agent
 
 BUILD_DIR = PROJECT_ROOT / "build" / "eval"
 ENTITY_MARKUP = re.compile(r"\[([^\]]+)\]\([^)]+\)|\[([^\]]+)\]\{[^}]+\}")
@@ -51,7 +55,7 @@ class RasaModelSystem(IntentSystem):
 
     def __init__(self, name: str, description: str, model: Path) -> None:
         self.name, self.description, self.model = name, description, model
-        self._agent = None
+        self._agent: Agent | None = None
 
     def prepare(self) -> None:
         from rasa.core.agent import Agent
@@ -66,8 +70,12 @@ class RasaModelSystem(IntentSystem):
     def parse(self, texts: list[str]) -> list[dict]:
         """Rasa's full parse result per text (intent, ranking, entities)."""
 
+        agent = self._agent
+        if agent is None:
+            raise RuntimeError(f"{self.name}: call prepare() before parse()")
+
         async def parse_all() -> list[dict]:
-            return [await self._agent.parse_message(text) for text in texts]
+            return [await agent.parse_message(text) for text in texts]
 
         return asyncio.run(parse_all())
 
@@ -151,9 +159,9 @@ class TfidfLogisticRegression(IntentSystem):
         classes = [str(name) for name in self._pipeline.classes_]
         parses = []
         for probabilities in self._pipeline.predict_proba(texts):
-            ranking = sorted(
-                ({"name": name, "confidence": float(p)} for name, p in zip(classes, probabilities, strict=True)),
-                key=lambda item: -item["confidence"],
+            best = sorted(
+                ((name, float(p)) for name, p in zip(classes, probabilities, strict=True)), key=lambda pair: -pair[1]
             )[:10]
+            ranking = [{"name": name, "confidence": confidence} for name, confidence in best]
             parses.append({"intent": ranking[0], "intent_ranking": ranking, "entities": []})
         return parses

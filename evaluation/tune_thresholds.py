@@ -95,8 +95,10 @@ def choose(results: list[ThresholdResult]) -> ThresholdResult | None:
         for r in results
         if r.wrong_answer_rate <= MAX_WRONG_ANSWER_RATE and r.out_of_scope_kept >= MIN_OUT_OF_SCOPE_KEPT
     ]
+    if not allowed:
+        return None
     # On a tie, the more cautious pair (higher thresholds) wins: same accuracy, fewer risky answers elsewhere.
-    return max(allowed, key=lambda r: (r.in_scope_accuracy, r.threshold, r.ambiguity), default=None)
+    return max(allowed, key=lambda r: (r.in_scope_accuracy, r.threshold, r.ambiguity))
 
 
 def parse_validation_split() -> list[Parsed]:

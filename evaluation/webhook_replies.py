@@ -33,6 +33,8 @@ def webhook_replies(texts: Sequence[str], model: Path = DEFAULT_MODEL, log_dir: 
     senders = [f"evaluation-{index}" for index in range(len(texts))]
     with tempfile.TemporaryDirectory(prefix="eval-trackers-") as scratch:
         env = {"TRACKER_STORE_TYPE": SQLITE_TRACKER_STORE, "TRACKER_STORE_URL": f"sqlite:///{scratch}/trackers.db"}
-        ports = {"rasa_port": free_port(), "action_port": free_port()}
-        with running_stack(model, env=env, log_dir=log_dir, **ports) as stack, ThreadPoolExecutor(4) as pool:
+        with (
+            running_stack(model, env=env, log_dir=log_dir, rasa_port=free_port(), action_port=free_port()) as stack,
+            ThreadPoolExecutor(4) as pool,
+        ):
             return list(pool.map(lambda pair: post_message(stack.webhook_url, *pair), zip(senders, texts, strict=True)))

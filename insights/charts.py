@@ -43,7 +43,7 @@ def stacked_columns(title: str, labels: list[str], series: dict[str, list[int]],
         parts.append(f"<line x1='{left}' x2='{width - 8}' y1='{y:.1f}' y2='{y:.1f}' stroke='#e2e8f0'/>")
         parts.append(f"<text x='{left - 6}' y='{y + 4:.1f}' text-anchor='end'>{top_value * fraction:g}</text>")
     for index, label in enumerate(labels):
-        x, base = left + index * column + 2, top + plot
+        x, base = left + index * column + 2, float(top + plot)
         for colour, (name, values) in zip(PALETTE * 4, series.items(), strict=False):
             value = values[index]
             if not value:

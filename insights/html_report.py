@@ -42,7 +42,7 @@ figcaption{font-weight:600;margin-bottom:.3rem} .empty{color:#64748b;font-style:
 """
 
 
-def _table(head: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
+def _table(head: list[str], rows: list[list[str]], numeric: frozenset[int] | set[int] = frozenset()) -> str:
     """A table of already-escaped cells; ``numeric`` columns are right-aligned."""
     cls = lambda i: " class='n'" if i in numeric else ""  # noqa: E731
     header = "".join(f"<th{cls(i)}>{h}</th>" for i, h in enumerate(head))

@@ -52,7 +52,8 @@ class TimeRange:
 
     def where(self, placeholder: str) -> tuple[str, list[float]]:
         """SQL condition and parameters; ``placeholder`` is ``?`` (sqlite3) or ``:p0``-style (SQLAlchemy)."""
-        clauses, values = [], []
+        clauses: list[str] = []
+        values: list[float] = []
         for bound, operator in ((self.since, ">="), (self.until, "<")):
             if bound is not None:
                 mark = placeholder if placeholder == "?" else f":p{len(values)}"
@@ -66,13 +67,14 @@ class TimeRange:
         def day(value: float) -> str:
             return datetime.fromtimestamp(value, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
-        if self.since is None and self.until is None:
-            return "All stored conversations"
-        if self.until is None:
-            return f"Since {day(self.since)}"
-        if self.since is None:
-            return f"Before {day(self.until)}"
-        return f"From {day(self.since)} to before {day(self.until)}"
+        since, until = self.since, self.until
+        if since is not None and until is not None:
+            return f"From {day(since)} to before {day(until)}"
+        if since is not None:
+            return f"Since {day(since)}"
+        if until is not None:
+            return f"Before {day(until)}"
+        return "All stored conversations"
 
 
 def _query(placeholder: str, time_range: TimeRange) -> tuple[str, list[float]]:

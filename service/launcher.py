@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from channels.provider_defaults import DEFAULT_TIMEOUT_S, TELEGRAM, TWILIO
 from rasa_extensions.retention import BadRetentionError, retention_seconds
 from service.rasa_server import AUTH_TOKEN_VARIABLE
 from service.supervisor import Server, StartupError, Supervisor, stop_process
@@ -64,13 +65,13 @@ DEFAULT_ENVIRONMENT = {
     # one has a default; an empty token leaves that channel disabled (503).
     "TELEGRAM_BOT_TOKEN": "",
     "TELEGRAM_WEBHOOK_SECRET": "",
-    "TELEGRAM_API_BASE_URL": "https://api.telegram.org",
+    "TELEGRAM_API_BASE_URL": TELEGRAM.api_base_url,
     "TWILIO_ACCOUNT_SID": "",
     "TWILIO_AUTH_TOKEN": "",
     "TWILIO_WHATSAPP_NUMBER": "",
     "TWILIO_WEBHOOK_URL": "",
-    "TWILIO_API_BASE_URL": "https://api.twilio.com",
-    "CHANNEL_API_TIMEOUT_S": "10",
+    "TWILIO_API_BASE_URL": TWILIO.api_base_url,
+    "CHANNEL_API_TIMEOUT_S": f"{DEFAULT_TIMEOUT_S:g}",
 }
 
 

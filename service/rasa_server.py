@@ -28,6 +28,10 @@ def rasa_arguments(arguments: list[str], environ: Mapping[str, str]) -> list[str
 
 
 if __name__ == "__main__":
+    from service.quiet_warnings import silence_library_deprecations
+
+    silence_library_deprecations()  # before Rasa is imported: its libraries warn while they load
+
     from rasa.__main__ import main
 
     from rasa_extensions import header_token, rasa_speedups

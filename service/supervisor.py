@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from service.ports import port_holder
 
@@ -71,7 +72,7 @@ class Server:
     started_at: float = 0.0
     restarts: int = 0
     backoff_s: float = BACKOFF_START_S
-    _log_file: object | None = field(default=None, repr=False)
+    _log_file: TextIO | None = field(default=None, repr=False)
 
     def check_port(self, interface: str = "127.0.0.1") -> None:
         """One clear line, not a traceback 10 s later, when something already listens on the port."""
@@ -90,7 +91,7 @@ class Server:
         if self.log_path is not None:  # appended: a restarted server's log follows its predecessor's
             self._log_file = open(self.log_path, "a")  # noqa: SIM115 - kept open while the process runs
         output = self._log_file
-        self.process = subprocess.Popen(
+        self.process = process = subprocess.Popen(
             self.command,
             cwd=self.cwd,
             env=self.env,
@@ -100,7 +101,7 @@ class Server:
             preexec_fn=_die_with_parent,
         )
         self.started_at = time.monotonic()
-        return self.process
+        return process
 
     def wait_ready(self, timeout: float, interval: float = 0.25) -> float:
         """Poll ``ready`` until it is true; seconds it took. Fails fast if the process died."""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.pipeline import EntityRuler
 
 from spacy_pipeline.patterns import PATTERNS_FILE, load_ruler_patterns
 
@@ -25,6 +26,7 @@ def build_pipeline(patterns_file: Path = PATTERNS_FILE) -> Language:
         "entity_ruler",
         config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True},
     )
+    assert isinstance(ruler, EntityRuler)  # add_pipe is typed as returning any pipe
     ruler.add_patterns(load_ruler_patterns(patterns_file))
     return nlp
 

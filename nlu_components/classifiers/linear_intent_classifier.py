@@ -177,6 +177,8 @@ class LinearIntentClassifier(CodeFingerprinted, GraphComponent, IntentClassifier
         raise ValueError(f"No sentence features from featurizer(s) {missing}; check the aliases in config.yml")
 
     def persist(self) -> None:
+        if self._feature_major is None or self._intercepts is None:
+            raise ValueError("LinearIntentClassifier has no weights to persist; train it first")
         with self._model_storage.write_to(self._resource) as directory:
             np.savez(
                 directory / MODEL_FILE,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-from channels.inbound_text import NON_TEXT_REPLY
 from channels.markdown_render import to_telegram_html
 from channels.telegram_channel import EXPIRED_BUTTON_REPLY
 
@@ -33,7 +32,10 @@ def test_full_conversation_with_native_buttons(telegram_user, fake_provider, kno
     menu, more_topics = fake_provider.wait_for(chat, 2, "sendMessage")
     assert menu.body["parse_mode"] == "HTML"
     assert menu.body["text"] == to_telegram_html(knowledge.messages["greeting"])
-    expected_menu = [knowledge.title(topic) for topic in knowledge.menu] + ["Book a consultation", "Talk to our team"]
+    expected_menu = [knowledge.title(topic) for topic in knowledge.menu] + [
+        "Book a consultation",
+        knowledge.messages["handoff_button"],
+    ]
     assert [title for title, _ in keyboard(menu)] == expected_menu
     assert ("Does it hurt?", "/ask_pain") in keyboard(menu)
     assert "reply_markup" not in more_topics.body
@@ -81,11 +83,11 @@ def test_button_key_unknown_after_restart_falls_back_to_the_title(telegram_user,
     assert fake_provider.wait_for(chat, 1, "sendMessage", since=2)[0].body["text"] == EXPIRED_BUTTON_REPLY
 
 
-def test_photo_gets_a_request_for_text(telegram_user, fake_provider) -> None:
+def test_photo_gets_a_request_for_text(telegram_user, fake_provider, knowledge) -> None:
     chat = str(telegram_user.chat_id)
     update = telegram_user.update(message={"message_id": 3, "chat": {"id": telegram_user.chat_id}, "photo": [{}]})
     assert telegram_user.send_update(update) == 200
-    assert fake_provider.wait_for(chat, 1, "sendMessage")[0].body["text"] == NON_TEXT_REPLY
+    assert fake_provider.wait_for(chat, 1, "sendMessage")[0].body["text"] == knowledge.messages["non_text_message"]
 
 
 def test_two_quick_messages_are_answered_in_order(telegram_user, fake_provider, knowledge) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from channels.inbound_text import NON_TEXT_REPLY
 from channels.markdown_render import to_whatsapp
 from channels.quick_replies import OPTIONS_HINT, RATING_HINT
 from tests.channels.conftest import BOT_NUMBER, TWILIO_SID, TWILIO_TOKEN
@@ -22,7 +21,10 @@ def test_full_conversation_with_numbered_options(whatsapp_user, fake_provider, k
     assert status == 200 and b"<Response></Response>" in body
 
     menu, more_topics = fake_provider.wait_for(me, 2, "Messages")
-    titles = [knowledge.title(topic) for topic in knowledge.menu] + ["Book a consultation", "Talk to our team"]
+    titles = [knowledge.title(topic) for topic in knowledge.menu] + [
+        "Book a consultation",
+        knowledge.messages["handoff_button"],
+    ]
     assert menu.text == f"{to_whatsapp(knowledge.messages['greeting'])}\n\n{options(titles)}"
     assert menu.body["From"] == BOT_NUMBER and menu.auth == (TWILIO_SID, TWILIO_TOKEN)
     assert OPTIONS_HINT not in more_topics.text
@@ -57,7 +59,9 @@ def test_number_without_options_is_ordinary_text(whatsapp_user, fake_provider, k
     assert not any(reply.text.startswith(to_whatsapp(entry.answer)) for entry in knowledge.faqs.values())
 
 
-def test_photo_gets_a_request_for_text(whatsapp_user, fake_provider) -> None:
+def test_photo_gets_a_request_for_text(whatsapp_user, fake_provider, knowledge) -> None:
     form = whatsapp_user.form("", NumMedia="1", MediaUrl0="https://api.twilio.com/media/1")
     assert whatsapp_user.send_form(form, whatsapp_user.sign(form))[0] == 200
-    assert fake_provider.wait_for(whatsapp_user.address, 1, "Messages")[0].text == NON_TEXT_REPLY
+    assert (
+        fake_provider.wait_for(whatsapp_user.address, 1, "Messages")[0].text == knowledge.messages["non_text_message"]
+    )

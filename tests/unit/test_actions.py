@@ -9,6 +9,7 @@ from rasa_sdk.events import SlotSet
 from actions.actions import (
     ActionAnswerFaq,
     ActionBookConsultation,
+    ActionBotChallenge,
     ActionClarify,
     ActionEscalateComplication,
     ActionHumanHandoff,
@@ -162,6 +163,13 @@ def test_handoff_and_booking_use_clinic_details(knowledge) -> None:
     booking, _ = run(ActionBookConsultation(), make_tracker("I want to book", "book_consultation"))
     assert knowledge.clinic.phone in handoff[0]["text"] and knowledge.clinic.email in handoff[0]["text"]
     assert knowledge.clinic.booking_url in booking[0]["text"]
+
+
+def test_are_you_a_bot_is_answered_from_the_knowledge_file_with_the_team_button(knowledge) -> None:
+    messages, events = run(ActionBotChallenge(), make_tracker("are you a real person?", "bot_challenge"))
+    assert events == []
+    assert [m["text"] for m in messages] == [knowledge.messages["bot_challenge"]]
+    assert messages[0]["buttons"] == [{"title": knowledge.messages["handoff_button"], "payload": "/human_handoff"}]
 
 
 def test_a_thumbs_up_is_stored_with_the_topic_and_thanked(knowledge) -> None:

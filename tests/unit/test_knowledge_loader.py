@@ -63,6 +63,35 @@ def test_unknown_variant_entity_type_is_refused(tmp_path) -> None:
     assert "entry 'ask_pain', field 'variants' has an unknown field" in _problems(path)
 
 
+def test_channel_replies_and_the_team_button_are_read_from_the_file(knowledge) -> None:
+    from channels.reply_texts import load_reply_texts
+
+    texts = load_reply_texts()
+    assert (texts.empty, texts.command, texts.non_text) == tuple(
+        knowledge.messages[key] for key in ("empty_message", "command_message", "non_text_message")
+    )
+    assert texts.too_long_reply(2345, 2000).startswith("That message is too long for me (2345 characters)")
+    assert "under 2000 characters" in texts.too_long_reply(2345, 2000)
+    assert knowledge.messages["handoff_button"] == "Talk to our team"
+
+
+def test_missing_channel_reply_names_the_field(tmp_path) -> None:
+    path = _broken_copy(tmp_path, lambda d: d["messages"].pop("non_text_message"))
+    assert "section 'messages', field 'non_text_message' is missing" in _problems(path)
+
+
+def test_too_long_button_label_is_refused(tmp_path) -> None:
+    path = _broken_copy(
+        tmp_path, lambda d: d["messages"].update(handoff_button="Talk to a member of our friendly clinic team")
+    )
+    assert "section 'messages', field 'handoff_button' is invalid" in _problems(path)
+
+
+def test_send_time_placeholders_only_where_they_are_filled(tmp_path) -> None:
+    path = _broken_copy(tmp_path, lambda d: d["messages"].update(greeting="Hi ({length} characters)"))
+    assert "section 'messages', field 'greeting' uses unknown placeholder {length}" in _problems(path)
+
+
 def test_review_date_in_the_future_is_refused(tmp_path) -> None:
     path = _broken_copy(tmp_path, lambda d: d["faqs"]["ask_safety"].update(last_reviewed="2999-01-01"))
     assert "entry 'ask_safety', field 'last_reviewed' is in the future" in _problems(path)

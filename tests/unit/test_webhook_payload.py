@@ -7,7 +7,6 @@ import json
 import pytest
 
 from channels.webhook_payload import (
-    COMMAND_REPLY,
     MAX_MESSAGE_CHARS,
     RASA_COMMAND_INTENTS,
     BadRequest,
@@ -81,9 +80,9 @@ def test_surrogates_and_control_characters_are_cleaned_before_the_model() -> Non
 
 
 @pytest.mark.parametrize("message", ["/restart", " /session_start ", "/back", '/restart{"a": 1}', "/restart@0.9"])
-def test_rasa_commands_get_a_reply_instead_of_silence(message: str) -> None:
+def test_rasa_commands_get_a_reply_instead_of_silence(message: str, knowledge) -> None:
     result = parse_webhook_payload(body(sender="u1", message=message))
-    assert result == DirectReply("u1", COMMAND_REPLY)
+    assert result == DirectReply("u1", knowledge.messages["command_message"])
 
 
 def test_the_refused_commands_are_rasa_default_intents() -> None:
