@@ -186,7 +186,7 @@ class ActionHumanHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         knowledge = default_knowledge_base()
-        dispatcher.utter_message(text=knowledge.handoff, buttons=[answer_builder.BOOKING_BUTTON])
+        dispatcher.utter_message(text=knowledge.handoff, buttons=[answer_builder.booking_button(knowledge)])
         return []
 
 

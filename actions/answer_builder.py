@@ -17,7 +17,7 @@ from actions.knowledge_model import COST_ESTIMATE_INTENT, FaqEntry, KnowledgeBas
 Button = dict[str, str]
 CONTRAINDICATIONS_TOPIC = "ask_contraindications"
 HANDOFF_PAYLOAD = "/human_handoff"
-BOOKING_BUTTON: Button = {"title": "Book a consultation", "payload": "/book_consultation"}
+BOOKING_PAYLOAD = "/book_consultation"
 # Under every FAQ answer, after the follow-ups: channels render these as small rating
 # controls (channels.quick_replies.is_feedback); the vote is stored on the conversation.
 FEEDBACK_VOTES = {"feedback_helpful": "up", "feedback_not_helpful": "down"}  # rating intent -> stored vote
@@ -157,6 +157,11 @@ def follow_up_buttons(knowledge: KnowledgeBase, entry: FaqEntry, entities: Seque
     return buttons
 
 
+def booking_button(knowledge: KnowledgeBase) -> Button:
+    """ "Book a consultation", in the clinic's words."""
+    return {"title": knowledge.messages["booking_button"], "payload": BOOKING_PAYLOAD}
+
+
 def handoff_button(knowledge: KnowledgeBase) -> Button:
     """The button that asks for a person; its label is ``messages.handoff_button`` in the knowledge file."""
     return {"title": knowledge.messages["handoff_button"], "payload": HANDOFF_PAYLOAD}
@@ -164,7 +169,7 @@ def handoff_button(knowledge: KnowledgeBase) -> Button:
 
 def menu_buttons(knowledge: KnowledgeBase) -> list[Button]:
     """The popular topics, then booking and a person."""
-    return [*(topic_button(knowledge, t) for t in knowledge.menu), BOOKING_BUTTON, handoff_button(knowledge)]
+    return [*(topic_button(knowledge, t) for t in knowledge.menu), booking_button(knowledge), handoff_button(knowledge)]
 
 
 def other_topics_line(knowledge: KnowledgeBase) -> str:

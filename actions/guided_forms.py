@@ -172,9 +172,9 @@ class ActionSuitabilityResult(Action):
         if not tracker.get_slot(ENDED_EARLY_SLOT):
             outcome = suitability.result(check, {slot: tracker.get_slot(slot) for slot in slots})
             buttons = (
-                [answer_builder.HANDOFF_BUTTON, answer_builder.BOOKING_BUTTON]
+                [answer_builder.handoff_button(knowledge), answer_builder.booking_button(knowledge)]
                 if outcome.needs_professional_first
-                else [answer_builder.BOOKING_BUTTON, answer_builder.HANDOFF_BUTTON]
+                else [answer_builder.booking_button(knowledge), answer_builder.handoff_button(knowledge)]
             )
             dispatcher.utter_message(text=outcome.text, buttons=buttons)
         return _clear(slots)
@@ -247,8 +247,8 @@ class ActionCostEstimate(Action):
         if concern and not tracker.get_slot(ENDED_EARLY_SLOT):
             knowledge = default_knowledge_base()
             reply = cost_estimate.estimate(knowledge, str(concern))
-            buttons = [answer_builder.BOOKING_BUTTON, answer_builder.topic_button(knowledge, "ask_sessions")]
-            dispatcher.utter_message(text=reply.text, buttons=[*buttons, answer_builder.HANDOFF_BUTTON])
+            buttons = [answer_builder.booking_button(knowledge), answer_builder.topic_button(knowledge, "ask_sessions")]
+            dispatcher.utter_message(text=reply.text, buttons=[*buttons, answer_builder.handoff_button(knowledge)])
         return _clear([CONCERN_SLOT])
 
 
