@@ -22,6 +22,7 @@ from evaluation.answer_metrics import AnswerScores, answer_scores, scores_by_rea
 from evaluation.labelled_data import (
     HOLDOUT_FILE,
     PROJECT_ROOT,
+    REAL_WORLD_DEV_FILE,
     REAL_WORLD_FILE,
     LabelledMessage,
     faq_intents,
@@ -61,6 +62,8 @@ def message_sets() -> dict[str, list[LabelledMessage]]:
     sets = {"held-out": load_labelled(HOLDOUT_FILE)}
     if REAL_WORLD_FILE.exists():
         sets["real-world"] = load_real_world(REAL_WORLD_FILE)
+    if REAL_WORLD_DEV_FILE.exists():
+        sets["real-world extra dev"] = load_real_world(REAL_WORLD_DEV_FILE)
     return sets
 
 
@@ -133,7 +136,8 @@ def main() -> int:
     sections = [
         "# Answer quality\n\n" + measured + " Each message opens a new conversation.\n",
         "Sets: " + "; ".join(f"**{name}** ({counts[name]})" for name in sets) + ". The real-world set is "
-        "also shown in its two parts: the dev part was read while improving the assistant, the test part never.\n",
+        "also shown in its two parts: the dev part was read while improving the assistant, the test part never. "
+        "The extra dev set (tests/nlu/real_world_dev.yml, other pages) was read in full while improving it.\n",
         f"The assistant's replies through the webhook and through the in-process action replay used for the "
         f"baselines differ on {len(disagreements)} of {len(all_texts)} messages.\n",
     ]

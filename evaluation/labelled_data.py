@@ -11,6 +11,9 @@ import yaml
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HOLDOUT_FILE = PROJECT_ROOT / "tests" / "nlu" / "holdout.yml"
 REAL_WORLD_FILE = PROJECT_ROOT / "tests" / "nlu" / "real_world.yml"
+# More real people's messages, gathered later from sources disjoint from REAL_WORLD_FILE's, read in full while
+# improving the assistant (a development set, like real_world.yml's dev part; never training data).
+REAL_WORLD_DEV_FILE = PROJECT_ROOT / "tests" / "nlu" / "real_world_dev.yml"
 TRAINING_DATA_DIR = PROJECT_ROOT / "data" / "nlu"
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 OUT_OF_SCOPE = "out_of_scope"
