@@ -71,6 +71,8 @@ DEFAULT_ENVIRONMENT = {
     "TWILIO_WEBHOOK_URL": "",
     "TWILIO_API_BASE_URL": "https://api.twilio.com",
     "CHANNEL_API_TIMEOUT_S": "10",
+    # Log lines as text (default) or one JSON object per line (observability/json_logs.py), both servers.
+    "LOG_FORMAT": "text",
 }
 
 

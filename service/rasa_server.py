@@ -30,9 +30,11 @@ def rasa_arguments(arguments: list[str], environ: Mapping[str, str]) -> list[str
 if __name__ == "__main__":
     from rasa.__main__ import main
 
+    from observability import rasa_metrics
     from rasa_extensions import header_token, rasa_speedups
 
     rasa_speedups.apply()
     header_token.install()
+    rasa_metrics.install()  # GET /metrics
     sys.argv = [sys.argv[0], *rasa_arguments(sys.argv[1:], os.environ)]
     main()
