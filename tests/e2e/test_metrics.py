@@ -114,6 +114,15 @@ def test_unknown_payload_intents_do_not_grow_the_labels(stack) -> None:
     assert moved(before, after, 'rasa_messages_total{channel="rest"}') == 1
 
 
+def test_the_container_probe_sees_both_servers_ready(stack) -> None:
+    """Runs before the action server is killed (pytest keeps the file's order)."""
+    from service import probe
+
+    assert probe.rasa_ready(stack.rasa_url, stack.auth_token)
+    assert not probe.rasa_ready(stack.rasa_url, "wrong-token")
+    assert probe.actions_ready(stack.action_url)
+
+
 def test_rasa_counts_custom_actions_that_fail_when_the_action_server_is_down(stack) -> None:
     """Last in the module: it kills the action server."""
     before = scrape(stack.rasa_url)
@@ -144,3 +153,4 @@ def test_log_format_json_gives_json_lines_on_both_servers(stack) -> None:
     assert action_errors and "exception" in action_errors[0]
     rasa_entries = json_lines(LOG_DIR / "rasa-server.log")
     assert any("action_answer_faq" in entry["message"] for entry in rasa_entries), rasa_entries[-5:]
+
