@@ -153,4 +153,3 @@ def test_log_format_json_gives_json_lines_on_both_servers(stack) -> None:
     assert action_errors and "exception" in action_errors[0]
     rasa_entries = json_lines(LOG_DIR / "rasa-server.log")
     assert any("action_answer_faq" in entry["message"] for entry in rasa_entries), rasa_entries[-5:]
-
