@@ -24,12 +24,13 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # service/launcher.py; see the README for the variables.
 
 .PHONY: help run shell test lint typecheck format unit validate train spacy-pipeline rasa-test holdout e2e eval tune check-knowledge clean \
-        bench bench-profile bench-report report browser chromium postgresql channels faults soak
+        bench bench-profile bench-report report browser chromium postgresql channels faults soak \
+        deploy-check nginx
 
 help:
 	@echo "The two commands (each sets up a fresh machine first: venv, pinned install, spaCy pipeline):"
 	@echo "  make run              train if data/config changed, start the action and Rasa servers (Ctrl+C stops both)"
-	@echo "  make test             every check CI runs: lint typecheck unit validate rasa-test holdout e2e browser channels faults"
+	@echo "  make test             every check CI runs: lint typecheck unit validate rasa-test holdout e2e browser channels faults deploy-check"
 	@echo "Use the assistant:"
 	@echo "  make shell            chat with the assistant in this terminal (action server + rasa shell)"
 	@echo "  make check-knowledge  validate knowledge/microneedling_faq.yml after editing it"
@@ -51,9 +52,12 @@ help:
 	@echo "  make browser          the website widget in headless Chromium (tests/browser; installs chromium if missing)"
 	@echo "  make channels         Telegram and WhatsApp against a fake provider API on 127.0.0.1 (tests/channels)"
 	@echo "  make faults           faults and hostile input against the real servers (tests/faults)"
+	@echo "  make deploy-check     deploy/ (Dockerfiles, compose, Kubernetes, nginx) validated offline and against"
+	@echo "                        the topology; nginx run in front of the real servers (tests/deploy)"
 	@echo "System packages (apt-get, with sudo unless root):"
 	@echo "  make chromium         install Debian's chromium for the browser tests"
 	@echo "  make postgresql       install the PostgreSQL server binaries for the e2e tests, if missing"
+	@echo "  make nginx            install Debian's nginx for make deploy-check, if missing"
 	@echo "Measure (not in make test):"
 	@echo "  make eval             answer quality vs two baselines, held-out and real-world sets (results/eval.md)"
 	@echo "  make tune             choose the fallback thresholds on a validation split of data/nlu"
@@ -193,7 +197,27 @@ report: $(VENV)/.installed
 bench-report: $(VENV)/.installed
 	$(PY) -m bench.report_speed
 
-test: lint typecheck unit validate rasa-test holdout e2e browser channels faults
+# Deployment files (deploy/): the registries' validators, pinned in requirements-deploy.txt, in their own
+# venv (kubernetes-validate needs a newer jsonschema than Rasa's); all run offline. No container is built:
+# see docs/deployment.md#containers-and-kubernetes.
+DEPLOY_VENV := .venv-deploy
+
+$(DEPLOY_VENV)/.installed: requirements-deploy.txt constraints-deploy.txt
+	test -x $(DEPLOY_VENV)/bin/python || $(BOOTSTRAP_PYTHON) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/python -m pip install --quiet --upgrade "pip==24.0"
+	$(DEPLOY_VENV)/bin/python -m pip install --quiet -r requirements-deploy.txt -c constraints-deploy.txt
+	touch $@
+
+nginx:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+	    $(SUDO) apt-get update -q && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nginx; \
+	fi
+
+deploy-check: $(MODEL) $(DEPLOY_VENV)/.installed nginx
+	DEPLOY_TOOLS_BIN=$(CURDIR)/$(DEPLOY_VENV)/bin $(PY) -m pytest -q tests/deploy
+
+test: lint typecheck unit validate rasa-test holdout e2e browser channels faults deploy-check
 	@echo "make test: all checks passed"
 
 clean:

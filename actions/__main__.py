@@ -26,6 +26,9 @@ def main() -> int:
         return 0
     from rasa_sdk.__main__ import main as rasa_sdk_main
 
+    from observability import action_metrics
+
+    action_metrics.register()  # GET /metrics (rasa-sdk's plugin hook)
     sys.argv = [sys.argv[0], "--actions", "actions", *sys.argv[1:]]
     rasa_sdk_main()
     return 0

@@ -72,6 +72,8 @@ DEFAULT_ENVIRONMENT = {
     "TWILIO_WEBHOOK_URL": "",
     "TWILIO_API_BASE_URL": TWILIO.api_base_url,
     "CHANNEL_API_TIMEOUT_S": f"{DEFAULT_TIMEOUT_S:g}",
+    # Log lines as text (default) or one JSON object per line (observability/json_logs.py), both servers.
+    "LOG_FORMAT": "text",
 }
 
 

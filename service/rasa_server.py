@@ -34,9 +34,11 @@ if __name__ == "__main__":
 
     from rasa.__main__ import main
 
+    from observability import rasa_metrics
     from rasa_extensions import header_token, rasa_speedups
 
     rasa_speedups.apply()
     header_token.install()
+    rasa_metrics.install()  # GET /metrics
     sys.argv = [sys.argv[0], *rasa_arguments(sys.argv[1:], os.environ)]
     main()
