@@ -25,7 +25,7 @@ import pluggy
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 from sanic import Sanic
 from sanic.request import Request
-from sanic.response import HTTPResponse, raw
+from sanic.response import BaseHTTPResponse, HTTPResponse, raw
 
 from observability import json_logs
 
@@ -109,7 +109,7 @@ async def start_timer(request: Request) -> None:
         request.ctx.metrics_started = time.perf_counter()
 
 
-async def observe_call(request: Request, response: HTTPResponse) -> None:
+async def observe_call(request: Request, response: BaseHTTPResponse) -> None:
     started = getattr(request.ctx, "metrics_started", None)
     if started is None or response is None:
         return
@@ -127,7 +127,7 @@ def attach_sanic_app_extensions(app: Sanic) -> None:
     app.register_middleware(start_timer, "request")
     app.register_middleware(observe_call, "response")
     if json_logs.wanted():
-        app.register_listener(json_logs.use_json_formatter, "before_server_start")
+        app.register_listener(json_logs.json_logs_listener, "before_server_start")
 
 
 def register() -> None:

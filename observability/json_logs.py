@@ -9,6 +9,7 @@ a message is never added by this module: what each logger writes stays the same
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -58,3 +59,8 @@ def use_json_formatter(*_: Any) -> int:
     for handler in handlers:
         handler.setFormatter(formatter)
     return len(handlers)
+
+
+def json_logs_listener(app: Any, loop: asyncio.AbstractEventLoop) -> None:
+    """Sanic ``before_server_start`` listener: switch to JSON logs once the server's loggers exist."""
+    use_json_formatter()

@@ -40,7 +40,7 @@ from rasa.core.agent import Agent
 from rasa.core.processor import MessageProcessor
 from sanic import Sanic
 from sanic.request import Request
-from sanic.response import HTTPResponse, raw
+from sanic.response import BaseHTTPResponse, HTTPResponse, raw
 
 from observability import json_logs
 
@@ -128,7 +128,7 @@ def route_label(path: str) -> str:
     return "metrics" if path == "/metrics" else "api"
 
 
-async def count_response(request: Request, response: HTTPResponse) -> None:
+async def count_response(request: Request, response: BaseHTTPResponse) -> None:
     if response is not None:
         HTTP_RESPONSES.labels(route_label(request.path), str(response.status)).inc()
 
@@ -143,7 +143,7 @@ def add_to_app(app: Sanic) -> None:
     app.add_route(metrics_endpoint, "/metrics", methods=["GET"], name="prometheus_metrics")
     app.register_middleware(count_response, "response")
     if json_logs.wanted():
-        app.register_listener(json_logs.use_json_formatter, "before_server_start")
+        app.register_listener(json_logs.json_logs_listener, "before_server_start")
 
 
 def install() -> None:
