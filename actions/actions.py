@@ -27,10 +27,16 @@ from actions.conversation_context import (
 )
 from actions.knowledge_loader import default_knowledge_base
 from actions.knowledge_model import KnowledgeBase
-from text_screens.complication_screen import Urgency, complication_urgency
+from text_screens.complication_screen import (
+    Urgency,
+    about_another_treatment,
+    calm_after_effect_question,
+    complication_urgency,
+)
 from text_screens.message_screen import InputProblem, screen_message
 
 LAST_TOPIC_SLOT = "last_topic"
+AFTER_EFFECTS_TOPIC = "ask_after_effects_check"
 FEEDBACK_SLOT = "feedback"
 DISCLAIMER_SLOT = "disclaimer_shown"
 _PROBLEM_MESSAGES = {
@@ -40,8 +46,20 @@ _PROBLEM_MESSAGES = {
 }
 
 
-def send_escalation(dispatcher: CollectingDispatcher, knowledge: KnowledgeBase, urgency: Urgency) -> list[EventType]:
-    """Escalation advice, emergency first when the signs are severe. Never an FAQ answer."""
+def send_escalation(
+    dispatcher: CollectingDispatcher, knowledge: KnowledgeBase, urgency: Urgency, text: str = ""
+) -> list[EventType]:
+    """Escalation advice, emergency first when the signs are severe. Never an FAQ answer.
+
+    A problem after another treatment (a peel, a filler) named without microneedling gets the
+    scope message's safety variant: check it with whoever treated you or a doctor, and the
+    emergency number; severe signs always get the full emergency advice.
+    """
+    if urgency is Urgency.URGENT and about_another_treatment(text):
+        dispatcher.utter_message(
+            text=knowledge.messages["other_treatment_problem"], buttons=[answer_builder.handoff_button(knowledge)]
+        )
+        return [SlotSet(LAST_TOPIC_SLOT, None)]
     messages = [knowledge.urgent_escalation, knowledge.emergency_escalation]
     if urgency is Urgency.EMERGENCY:
         messages.reverse()
@@ -70,7 +88,7 @@ class ScreenedAction(Action, abc.ABC):
         text = latest_text(tracker)
         urgency = complication_urgency(text)
         if urgency is not Urgency.NONE:
-            return send_escalation(dispatcher, knowledge, urgency)
+            return send_escalation(dispatcher, knowledge, urgency, text)
         problem = screen_message(text)
         if problem is not InputProblem.NONE:
             send_menu(dispatcher, knowledge, _PROBLEM_MESSAGES[problem])
@@ -116,6 +134,10 @@ class ActionAnswerFaq(ScreenedAction):
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: KnowledgeBase) -> list[EventType]:
         predicted = (tracker.latest_message.get("intent") or {}).get("name")
         topic = contextual_topic(tracker, knowledge, predicted)
+        if topic == AFTER_EFFECTS_TOPIC and about_another_treatment(latest_text(tracker)):
+            # "Is this normal after my TCA peel?": not a microneedling question.
+            send_menu(dispatcher, knowledge, "out_of_scope")
+            return [SlotSet(LAST_TOPIC_SLOT, None)]
         if topic is None:
             send_menu(dispatcher, knowledge, "help")
             return []
@@ -129,7 +151,9 @@ class ActionClarify(ScreenedAction):
         return "action_clarify"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: KnowledgeBase) -> list[EventType]:
-        topic = contextual_topic(tracker, knowledge, None)
+        topic = contextual_topic(tracker, knowledge, None) or answer_builder.same_topic_hesitation(
+            knowledge, intent_ranking(tracker)
+        )
         if topic is not None:
             return answer_topic(dispatcher, tracker, knowledge, topic)
         buttons = answer_builder.clarification_buttons(knowledge, intent_ranking(tracker))
@@ -172,10 +196,16 @@ class ActionEscalateComplication(Action):
         return "action_escalate_complication"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        urgency = complication_urgency(latest_text(tracker))
+        knowledge = default_knowledge_base()
+        text = latest_text(tracker)
+        urgency = complication_urgency(text)
+        if urgency is Urgency.NONE and calm_after_effect_question(text) and knowledge.faq(AFTER_EFFECTS_TOPIC):
+            # Read as a report, but a calm "is this normal?" with no warning sign: the expected
+            # effects, the warning signs to watch for and the clinic's phone, not an alarm.
+            return answer_topic(dispatcher, tracker, knowledge, AFTER_EFFECTS_TOPIC)
         if urgency is Urgency.NONE:
             urgency = Urgency.URGENT
-        return send_escalation(dispatcher, default_knowledge_base(), urgency)
+        return send_escalation(dispatcher, knowledge, urgency, text)
 
 
 class ActionHumanHandoff(Action):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from actions.conversation_context import Entity, is_follow_up
-from actions.knowledge_model import COST_ESTIMATE_INTENT, FaqEntry, KnowledgeBase
+from actions.knowledge_model import COST_ESTIMATE_INTENT, GUIDED_TOPICS, FaqEntry, KnowledgeBase
 
 Button = dict[str, str]
 CONTRAINDICATIONS_TOPIC = "ask_contraindications"
@@ -176,6 +176,21 @@ def other_topics_line(knowledge: KnowledgeBase) -> str:
     """One line naming the topics the menu buttons leave out."""
     rest = [entry.title for intent, entry in knowledge.faqs.items() if intent not in knowledge.menu]
     return f"{knowledge.messages['other_topics']} " + "; ".join(rest) + "." if rest else ""
+
+
+def same_topic_hesitation(knowledge: KnowledgeBase, ranking: Sequence[dict[str, object]]) -> str | None:
+    """The FAQ topic when the two likeliest intents are that topic and its guided form.
+
+    "Who should not do microneedling?" can sit between ask_contraindications and
+    check_suitability; both mean the same topic, so its answer (which offers the
+    check) is better than "Did you mean".
+    """
+    names = [str(candidate.get("name")) for candidate in ranking if candidate.get("name") != "nlu_fallback"][:2]
+    topics = {GUIDED_TOPICS.get(name, name) for name in names}
+    if len(names) == 2 and len(topics) == 1:
+        topic = topics.pop()
+        return topic if knowledge.faq(topic) else None
+    return None
 
 
 def clarification_buttons(knowledge: KnowledgeBase, ranking: Sequence[dict[str, Any]], limit: int = 3) -> list[Button]:

@@ -68,9 +68,11 @@ def user_messages(tracker: Tracker) -> Iterable[dict[str, Any]]:
             yield {"text": event.get("text") or "", **(event.get("parse_data") or {})}
 
 
-def _end_early(dispatcher: CollectingDispatcher, knowledge: KnowledgeBase, urgency: Urgency) -> list[EventType]:
+def _end_early(
+    dispatcher: CollectingDispatcher, knowledge: KnowledgeBase, urgency: Urgency, text: str
+) -> list[EventType]:
     """A complication mid-form: escalation advice at once, and the form ends (its result says nothing)."""
-    send_escalation(dispatcher, knowledge, urgency)
+    send_escalation(dispatcher, knowledge, urgency, text)
     return [SlotSet(ENDED_EARLY_SLOT, True), SlotSet(REQUESTED_SLOT, None)]
 
 
@@ -104,7 +106,7 @@ class ValidateSuitabilityForm(FormValidationAction):
         if not resuming:
             urgency = complication_urgency(latest_text(tracker))
             if urgency is not Urgency.NONE:
-                return _end_early(dispatcher, knowledge, urgency)
+                return _end_early(dispatcher, knowledge, urgency, latest_text(tracker))
 
         answers = {q.slot: tracker.get_slot(q.slot) for q in check.questions}
         new: dict[str, suitability.Answer] = {}
@@ -207,7 +209,7 @@ class ValidateCostEstimateForm(FormValidationAction):
         if not resuming:
             urgency = complication_urgency(latest_text(tracker))
             if urgency is not Urgency.NONE:
-                return _end_early(dispatcher, knowledge, urgency)
+                return _end_early(dispatcher, knowledge, urgency, latest_text(tracker))
         concern = None
         if starting:
             for message in reversed(list(user_messages(tracker))):

@@ -12,6 +12,9 @@ from actions.prices import Range
 # buttons can sit in the menu and under FAQ answers next to the topics.
 SUITABILITY_INTENT = "check_suitability"
 COST_ESTIMATE_INTENT = "estimate_cost"
+# Each guided conversation is the interactive form of one FAQ topic: a message that
+# hesitates between the two gets that topic's answer, which offers the guided one.
+GUIDED_TOPICS = {SUITABILITY_INTENT: "ask_contraindications", COST_ESTIMATE_INTENT: "ask_cost"}
 
 
 @dataclass(frozen=True)

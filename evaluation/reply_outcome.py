@@ -13,9 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from actions.knowledge_model import KnowledgeBase
-
-GUIDED_TOPICS = {"suitability": "ask_contraindications", "cost_estimate": "ask_cost"}
+from actions.knowledge_model import COST_ESTIMATE_INTENT, GUIDED_TOPICS, SUITABILITY_INTENT, KnowledgeBase
 
 
 class ReplyKind(enum.Enum):
@@ -67,9 +65,9 @@ class ReplyReader:
         # my course cost?" the cost estimate (cost). Each counts as that topic's answer.
         estimate = knowledge.cost_estimate
         self._guided = [
-            (knowledge.suitability.intro, GUIDED_TOPICS["suitability"]),
-            (estimate.ask_concern, GUIDED_TOPICS["cost_estimate"]),
-            (estimate.heading.split("{concern}")[0], GUIDED_TOPICS["cost_estimate"]),
+            (knowledge.suitability.intro, GUIDED_TOPICS[SUITABILITY_INTENT]),
+            (estimate.ask_concern, GUIDED_TOPICS[COST_ESTIMATE_INTENT]),
+            (estimate.heading.split("{concern}")[0], GUIDED_TOPICS[COST_ESTIMATE_INTENT]),
         ]
 
     def read(self, messages: Sequence[dict[str, Any]]) -> ReplyOutcome:
@@ -87,7 +85,8 @@ class ReplyReader:
                 return ReplyOutcome(ReplyKind.ANSWER, topic)
         if first == self._knowledge.messages["clarify"]:
             return ReplyOutcome(ReplyKind.CLARIFY, _first_topic_button(messages[0], self._knowledge))
-        if first == self._knowledge.messages["out_of_scope"]:
+        # The scope message, or its safety variant for a problem after another treatment.
+        if first in (self._knowledge.messages["out_of_scope"], self._knowledge.messages["other_treatment_problem"]):
             return ReplyOutcome(ReplyKind.OUT_OF_SCOPE)
         return ReplyOutcome(ReplyKind.OTHER)
 

@@ -26,7 +26,8 @@ _RED_FLAGS = re.compile(
     r"|spreading|getting worse|gets worse|worse (and worse|every day|each day)"
     r"|(won'?t|will not|doesn'?t|does not|can'?t|cannot) stop bleeding"
     r"|bleeding (won'?t|will not|doesn'?t|does not) stop|keeps? bleeding|still bleeding"
-    r"|hives|blister|infected|allergic reaction|severe (pain|swelling)"
+    r"|hives|blister|infected|allergic reaction|severe (pain|swelling)|swollen shut"
+    r"|\b(bad|severe|strange|weird|horrible|terrible) reaction|\bhaving a reaction"
     r"|(pain|swelling|redness|soreness|rash) (is |are |has |have )?(got(ten)? |getting |become )?"
     r"(way |much |a lot |even |far |so much )?worse",
     re.IGNORECASE,
@@ -63,7 +64,23 @@ _TREATMENT_WORD = re.compile(r"micro-?needl|derma ?(roll|pen|stamp)|collagen ind
 _CALM_NORMALITY_QUESTION = re.compile(
     r"\b(is|was|are)( (this|that|it|these|those|they|this all))? (normal|expected|ok|okay|fine|typical|usual)\b"
     r"|^\s*why (do|does|is|am|are|did)\b"
-    r"|\bnormal\?|\bshould i (be )?(worry|worried|concerned)\b|\bpart of the (process|healing)\b",
+    r"|\bnormal\?|\bshould i (be )?(worry|worried|concerned)\b|\bpart of the (process|healing)\b"
+    r"|\bsupposed to\b|^\s*should (my|your|the) (skin|face)\b",
+    re.IGNORECASE,
+)
+# Another treatment named, and nothing of microneedling: "I had a TCA peel and now
+# dark spots", "my lips swelled after filler". (A vampire facial or RF
+# microneedling is microneedling.)
+_OTHER_TREATMENT = re.compile(
+    r"\b(tca|chemical|glycolic|jessner'?s?|lactic|salicylic|acid|vi) peel|\b(had|got|did) an? (\w+ )?peel\b"
+    r"|\bmy peel\b|\bpeel done\b|\bfillers?\b|\bbotox\b|\bdysport\b|\brogaine\b|\bminoxidil\b|\bpdgf\b"
+    r"|\bprp injections?\b|\btattoo|\bmicroblad|\bipl\b|\blaser hair removal\b|\bhydrafacial\b|\bdermaplan"
+    r"|\bmicrodermabrasion|\bderma ?sweep|\bwax(ing|ed)\b|\bthreading\b|\bkybella\b|\bsculptra\b",
+    re.IGNORECASE,
+)
+_MICRONEEDLING_TOO = re.compile(
+    r"micro-?needl|microchannel|derma ?(roll|pen|stamp)|dermapen|collagen induction|skin needling|\bneedling\b"
+    r"|vampire facial|morpheus|rf microneedling",
     re.IGNORECASE,
 )
 _SINCE_TREATMENT = re.compile(
@@ -92,6 +109,29 @@ class Urgency(enum.Enum):
 def emergency_signs(text: str) -> bool:
     """Symptoms that call for emergency services, whoever they are described for."""
     return bool(_SEVERE.search(text))
+
+
+def about_another_treatment(text: str) -> bool:
+    """Does the message name another treatment and nothing of microneedling?
+
+    A problem after a peel or a filler still needs checking, but by whoever did that
+    treatment: the reply says this chat covers microneedling and points to them, a
+    doctor or the emergency number, rather than the clinic's microneedling escalation.
+    """
+    return bool(_OTHER_TREATMENT.search(text)) and not _MICRONEEDLING_TOO.search(text)
+
+
+def calm_after_effect_question(text: str) -> bool:
+    """A calm "is this normal?" with no warning sign, red flag, complaint or problem in the treated area.
+
+    Used when the classifier read such a message as a complication report: the
+    person gets the after-effects answer (expected effects, the warning signs, the
+    clinic's phone and the emergency number) instead of an alarm.
+    """
+    if "?" not in text or not _CALM_NORMALITY_QUESTION.search(text) or emergency_signs(text):
+        return False
+    warnings = (_RED_FLAGS, _WARNING_SIGNS, _COMPLAINTS, _TREATED_AREA_PROBLEMS)
+    return not any(pattern.search(text) for pattern in warnings)
 
 
 def complication_urgency(text: str) -> Urgency:

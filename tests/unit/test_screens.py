@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from text_screens.complication_screen import Urgency, complication_urgency
+from text_screens.complication_screen import (
+    Urgency,
+    about_another_treatment,
+    calm_after_effect_question,
+    complication_urgency,
+)
 from text_screens.message_screen import InputProblem, screen_message
 
 
@@ -104,3 +109,57 @@ def test_general_questions_are_not_reports(text: str) -> None:
 )
 def test_message_screen(text, problem) -> None:
     assert screen_message(text) is problem
+
+
+@pytest.mark.parametrize(
+    ("text", "other"),
+    [
+        ("I had a TCA peel last week and now the redness is spreading", True),
+        ("my lips got lumpy after filler and it's getting worse", True),
+        ("since my botox my eyelid droops and it's getting worse", True),
+        ("I had microneedling and a chemical peel, now there's pus", False),
+        ("after my vampire facial my face is hot to the touch", False),
+        ("my dermapen session left me with spreading redness", False),
+        ("is microneedling better than a chemical peel?", False),
+    ],
+)
+def test_another_treatment_named_without_microneedling(text: str, other: bool) -> None:
+    assert about_another_treatment(text) is other
+
+
+@pytest.mark.parametrize(
+    ("text", "calm"),
+    [
+        ("Why does my face burn after microneedling?", True),
+        ("my skin is tight and a bit dry two days later, is that normal?", True),
+        ("Are you supposed to bleed a little when microneedling?", True),
+        ("is it normal to have pus two days after?", False),  # a red flag, however calmly asked
+        ("I have an itchy rash since my session, is that normal?", False),  # a warning sign
+        ("my eyes are swollen shut, I was told it was normal", False),  # no question, and a red flag
+        ("I'm having a reaction since the session, is this normal?", False),
+        ("my face is red after my session", False),  # a report, not a question
+    ],
+)
+def test_calm_after_effect_questions(text: str, calm: bool) -> None:
+    assert calm_after_effect_question(text) is calm
+
+
+def test_a_complication_read_by_the_classifier_but_asked_calmly_gets_the_after_effects_answer(knowledge) -> None:
+    import asyncio
+
+    from actions.actions import ActionEscalateComplication
+    from tests.conftest import make_tracker, run_action
+
+    calm = make_tracker("Why does my face burn after microneedling?", "report_complication")
+    messages, _ = asyncio.run(run_action(ActionEscalateComplication(), calm))
+    assert messages[0]["text"] == knowledge.faqs["ask_after_effects_check"].answer
+    report = make_tracker("my face is burning and red since my session", "report_complication")
+    messages, _ = asyncio.run(run_action(ActionEscalateComplication(), report))
+    assert knowledge.urgent_escalation in [m["text"] for m in messages]
+    peel = make_tracker("I had a TCA peel a week ago and the redness is spreading", "report_complication")
+    messages, _ = asyncio.run(run_action(ActionEscalateComplication(), peel))
+    assert [m["text"] for m in messages] == [knowledge.messages["other_treatment_problem"]]
+    assert knowledge.clinic.emergency_number in messages[0]["text"]
+    severe = make_tracker("after my filler my throat feels tight and I can't breathe", "report_complication")
+    messages, _ = asyncio.run(run_action(ActionEscalateComplication(), severe))
+    assert messages[0]["text"] == knowledge.emergency_escalation  # severe signs: always the full advice
