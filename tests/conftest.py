@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge_loader import DEFAULT_KNOWLEDGE_FILE, load_knowledge_base
+from actions.knowledge_loader import DEFAULT_KNOWLEDGE_FILE, KnowledgeFileError, load_knowledge_base
 from actions.knowledge_model import KnowledgeBase
+
+
+def knowledge_copy(tmp_path: Path, mutate: Callable[[dict[str, Any]], None]) -> Path:
+    """The real knowledge file, edited by ``mutate`` as a clinic might, saved under ``tmp_path``."""
+    data = yaml.safe_load(DEFAULT_KNOWLEDGE_FILE.read_text(encoding="utf-8"))
+    mutate(data)
+    path = tmp_path / "knowledge.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def knowledge_problems(path: Path) -> str:
+    """The refusal message for a knowledge file that must not load."""
+    with pytest.raises(KnowledgeFileError) as raised:
+        load_knowledge_base(path)
+    return str(raised.value)
 
 
 @pytest.fixture(scope="session")

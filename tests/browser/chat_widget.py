@@ -66,6 +66,13 @@ class ChatWidget:
         self.wait_until_idle()
         expect(self.bot_bubbles()).not_to_have_count(before)
 
+    def click_latest(self, title: str) -> None:
+        """Click the newest quick reply titled exactly ``title`` (earlier turns may have the same buttons)."""
+        before = self.bot_bubbles().count()
+        self.page.locator(".cc-chip").locator(f"text='{title}'").last.click()
+        self.wait_until_idle()
+        expect(self.bot_bubbles()).not_to_have_count(before)
+
     def stored_state(self) -> dict[str, Any]:
         """The widget's localStorage entry (sender id and transcript)."""
         return self.page.evaluate(

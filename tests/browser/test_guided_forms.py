@@ -11,11 +11,6 @@ KNOWLEDGE = load_knowledge_base(DEFAULT_KNOWLEDGE_FILE)
 CHECK = KNOWLEDGE.suitability
 
 
-def latest_chip(chat: ChatWidget, title: str):
-    """The newest quick reply with exactly this title (earlier questions had the same buttons)."""
-    return chat.page.locator(".cc-chip").locator(f"text='{title}'").last
-
-
 def test_suitability_check_in_the_widget(stack, page: Page, snap) -> None:
     page.goto(stack.widget_demo_url)
     chat = ChatWidget(page)
@@ -30,10 +25,7 @@ def test_suitability_check_in_the_widget(stack, page: Page, snap) -> None:
         expect(chat.bot_bubbles().last).to_contain_text(question.ask)
         snap(page, f"question-{number:02d}-{question.key}")
         answer = {"pregnancy": "Yes", "moles": "Not sure"}.get(question.key, "No")
-        before = chat.bot_bubbles().count()
-        latest_chip(chat, answer).click()
-        chat.wait_until_idle()
-        expect(chat.bot_bubbles()).not_to_have_count(before)
+        chat.click_latest(answer)
         assert chat.user_texts()[-1] == answer, "a button shows its title, not its payload"
 
     result = chat.bot_bubbles().last
@@ -49,16 +41,12 @@ def test_leaving_the_check_and_a_question_mid_way_in_the_widget(stack, page: Pag
     chat = ChatWidget(page)
     chat.open_and_wait_for_greeting()
     chat.ask("Am I a good candidate for microneedling?")
-    latest_chip(chat, "No").click()
-    chat.wait_until_idle()
+    chat.click_latest("No")
     chat.ask("does it hurt?")
     expect(chat.bot_bubbles().last).to_contain_text(CHECK.resume)
     expect(chat.bot_bubbles().last).to_contain_text(CHECK.questions[1].ask)
     snap(page, "question-mid-way-then-offer-to-carry-on")
-    before = chat.bot_bubbles().count()
-    latest_chip(chat, CHECK.answer_buttons["stop"]).click()
-    chat.wait_until_idle()
-    expect(chat.bot_bubbles()).not_to_have_count(before)
+    chat.click_latest(CHECK.answer_buttons["stop"])
     expect(chat.bot_bubbles().last).to_have_text(KNOWLEDGE.messages["form_stopped"])
     snap(page, "stopped")
 
@@ -69,16 +57,10 @@ def test_cost_estimate_in_the_widget(stack, page: Page, snap) -> None:
     chat.open_and_wait_for_greeting()
     chat.ask("How much does microneedling cost?")
     snap(page, "cost-answer-offers-an-estimate")
-    before = chat.bot_bubbles().count()
-    latest_chip(chat, KNOWLEDGE.cost_estimate.button).click()
-    chat.wait_until_idle()
-    expect(chat.bot_bubbles()).not_to_have_count(before)
+    chat.click_latest(KNOWLEDGE.cost_estimate.button)
     expect(chat.bot_bubbles().last).to_have_text(KNOWLEDGE.cost_estimate.ask_concern)
     snap(page, "which-concern")
-    before = chat.bot_bubbles().count()
-    latest_chip(chat, KNOWLEDGE.cost_estimate.concerns["wrinkles"]).click()
-    chat.wait_until_idle()
-    expect(chat.bot_bubbles()).not_to_have_count(before)
+    chat.click_latest(KNOWLEDGE.cost_estimate.concerns["wrinkles"])
     estimate = chat.bot_bubbles().last
     expect(estimate).to_contain_text("6–10 sessions × $250–$450 = $1,500–$4,500")
     expect(estimate).to_contain_text(KNOWLEDGE.cost_estimate.closing)

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from actions.cost_estimate import OTHER_CONCERN, estimate, sessions_for
-from actions.knowledge_loader import DEFAULT_KNOWLEDGE_FILE, KnowledgeFileError, load_knowledge_base
+from actions.knowledge_loader import load_knowledge_base
 from actions.prices import Range
-
-
-def _copy(tmp_path: Path, mutate: Callable[[dict[str, Any]], None]) -> Path:
-    data = yaml.safe_load(DEFAULT_KNOWLEDGE_FILE.read_text(encoding="utf-8"))
-    mutate(data)
-    path = tmp_path / "knowledge.yml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-def _problems(path: Path) -> str:
-    with pytest.raises(KnowledgeFileError) as raised:
-        load_knowledge_base(path)
-    return str(raised.value)
+from tests.conftest import knowledge_copy, knowledge_problems
 
 
 @pytest.mark.parametrize(
@@ -80,7 +64,7 @@ def test_the_clinic_plan_wins_over_the_seeds(tmp_path) -> None:
     def plan(data: dict[str, Any]) -> None:
         data["pricing"]["plans"] = {"acne scars": "3-6", "wrinkles": 4}
 
-    knowledge = load_knowledge_base(_copy(tmp_path, plan))
+    knowledge = load_knowledge_base(knowledge_copy(tmp_path, plan))
     acne = estimate(knowledge, "acne scars")
     assert acne.total == Range(750, 2700)
     assert "- 3–6 sessions × $250–$450 = $750–$2,700" in acne.lines
@@ -89,7 +73,7 @@ def test_the_clinic_plan_wins_over_the_seeds(tmp_path) -> None:
 
 
 def test_without_a_price_list_the_seeds_general_range_is_quoted_and_said_so(tmp_path) -> None:
-    knowledge = load_knowledge_base(_copy(tmp_path, lambda d: d.pop("pricing")))
+    knowledge = load_knowledge_base(knowledge_copy(tmp_path, lambda d: d.pop("pricing")))
     result = estimate(knowledge, "wrinkles")
     assert knowledge.pricing is None
     assert "$200–$700" in result.lines[1] and "general guide" in result.lines[1]
@@ -100,7 +84,7 @@ def test_without_a_price_list_the_seeds_general_range_is_quoted_and_said_so(tmp_
 
 def test_price_range_placeholder_follows_the_price_list(tmp_path, knowledge) -> None:
     assert "$250–$450 per session" in knowledge.faqs["ask_cost"].answer
-    cheaper = load_knowledge_base(_copy(tmp_path, lambda d: d["pricing"].update(per_session="150-300")))
+    cheaper = load_knowledge_base(knowledge_copy(tmp_path, lambda d: d["pricing"].update(per_session="150-300")))
     assert "$150–$300 per session" in cheaper.faqs["ask_cost"].answer
     assert "$150–$300 per session" in cheaper.booking
 
@@ -144,4 +128,4 @@ def test_price_range_placeholder_follows_the_price_list(tmp_path, knowledge) -> 
     ],
 )
 def test_a_broken_price_list_is_refused_naming_section_and_field(tmp_path, mutate, expected) -> None:
-    assert expected in _problems(_copy(tmp_path, mutate))
+    assert expected in knowledge_problems(knowledge_copy(tmp_path, mutate))

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import pytest
-import yaml
-
-from actions.knowledge_loader import DEFAULT_KNOWLEDGE_FILE, KnowledgeFileError, load_knowledge_base
 from evaluation.labelled_data import faq_intents
+from tests.conftest import knowledge_copy, knowledge_problems
 
 
 def test_real_file_loads_with_clinic_details_filled_in(knowledge) -> None:
@@ -24,43 +19,29 @@ def test_real_file_loads_with_clinic_details_filled_in(knowledge) -> None:
     assert knowledge.clinic.phone in after_effects and knowledge.clinic.emergency_number in after_effects
 
 
-def _broken_copy(tmp_path: Path, mutate: Callable[[dict[str, Any]], None]) -> Path:
-    data = yaml.safe_load(DEFAULT_KNOWLEDGE_FILE.read_text(encoding="utf-8"))
-    mutate(data)
-    path = tmp_path / "knowledge.yml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-def _problems(path: Path) -> str:
-    with pytest.raises(KnowledgeFileError) as raised:
-        load_knowledge_base(path)
-    return str(raised.value)
-
-
 def test_missing_answer_names_entry_and_field(tmp_path) -> None:
-    path = _broken_copy(tmp_path, lambda d: d["faqs"]["ask_pain"].pop("answer"))
-    assert "entry 'ask_pain', field 'answer' is missing" in _problems(path)
+    path = knowledge_copy(tmp_path, lambda d: d["faqs"]["ask_pain"].pop("answer"))
+    assert "entry 'ask_pain', field 'answer' is missing" in knowledge_problems(path)
 
 
 def test_empty_sources_are_refused(tmp_path) -> None:
-    path = _broken_copy(tmp_path, lambda d: d["faqs"]["ask_cost"].update(sources=[]))
-    assert "entry 'ask_cost', field 'sources'" in _problems(path)
+    path = knowledge_copy(tmp_path, lambda d: d["faqs"]["ask_cost"].update(sources=[]))
+    assert "entry 'ask_cost', field 'sources'" in knowledge_problems(path)
 
 
 def test_follow_up_to_unknown_topic_is_refused(tmp_path) -> None:
-    path = _broken_copy(tmp_path, lambda d: d["faqs"]["ask_pain"].update(follow_ups=["ask_recovery", "ask_prices"]))
-    assert "entry 'ask_pain', field 'follow_ups' names unknown topic 'ask_prices'" in _problems(path)
+    path = knowledge_copy(tmp_path, lambda d: d["faqs"]["ask_pain"].update(follow_ups=["ask_recovery", "ask_prices"]))
+    assert "entry 'ask_pain', field 'follow_ups' names unknown topic 'ask_prices'" in knowledge_problems(path)
 
 
 def test_unknown_placeholder_is_refused(tmp_path) -> None:
-    path = _broken_copy(tmp_path, lambda d: d.update(handoff="Call {clinic_phone}."))
-    assert "section 'handoff' uses unknown placeholder {clinic_phone}" in _problems(path)
+    path = knowledge_copy(tmp_path, lambda d: d.update(handoff="Call {clinic_phone}."))
+    assert "section 'handoff' uses unknown placeholder {clinic_phone}" in knowledge_problems(path)
 
 
 def test_unknown_variant_entity_type_is_refused(tmp_path) -> None:
-    path = _broken_copy(tmp_path, lambda d: d["faqs"]["ask_pain"]["variants"].update(mood={"calm": "x" * 60}))
-    assert "entry 'ask_pain', field 'variants' has an unknown field" in _problems(path)
+    path = knowledge_copy(tmp_path, lambda d: d["faqs"]["ask_pain"]["variants"].update(mood={"calm": "x" * 60}))
+    assert "entry 'ask_pain', field 'variants' has an unknown field" in knowledge_problems(path)
 
 
 def test_channel_replies_and_the_team_button_are_read_from_the_file(knowledge) -> None:
@@ -76,40 +57,40 @@ def test_channel_replies_and_the_team_button_are_read_from_the_file(knowledge) -
 
 
 def test_missing_channel_reply_names_the_field(tmp_path) -> None:
-    path = _broken_copy(tmp_path, lambda d: d["messages"].pop("non_text_message"))
-    assert "section 'messages', field 'non_text_message' is missing" in _problems(path)
+    path = knowledge_copy(tmp_path, lambda d: d["messages"].pop("non_text_message"))
+    assert "section 'messages', field 'non_text_message' is missing" in knowledge_problems(path)
 
 
 def test_too_long_button_label_is_refused(tmp_path) -> None:
-    path = _broken_copy(
+    path = knowledge_copy(
         tmp_path, lambda d: d["messages"].update(handoff_button="Talk to a member of our friendly clinic team")
     )
-    assert "section 'messages', field 'handoff_button' is invalid" in _problems(path)
+    assert "section 'messages', field 'handoff_button' is invalid" in knowledge_problems(path)
 
 
 def test_send_time_placeholders_only_where_they_are_filled(tmp_path) -> None:
-    path = _broken_copy(tmp_path, lambda d: d["messages"].update(greeting="Hi ({length} characters)"))
-    assert "section 'messages', field 'greeting' uses unknown placeholder {length}" in _problems(path)
+    path = knowledge_copy(tmp_path, lambda d: d["messages"].update(greeting="Hi ({length} characters)"))
+    assert "section 'messages', field 'greeting' uses unknown placeholder {length}" in knowledge_problems(path)
 
 
 def test_review_date_in_the_future_is_refused(tmp_path) -> None:
-    path = _broken_copy(tmp_path, lambda d: d["faqs"]["ask_safety"].update(last_reviewed="2999-01-01"))
-    assert "entry 'ask_safety', field 'last_reviewed' is in the future" in _problems(path)
+    path = knowledge_copy(tmp_path, lambda d: d["faqs"]["ask_safety"].update(last_reviewed="2999-01-01"))
+    assert "entry 'ask_safety', field 'last_reviewed' is in the future" in knowledge_problems(path)
 
 
 def test_bad_clinic_phone_names_the_section(tmp_path) -> None:
-    path = _broken_copy(tmp_path, lambda d: d["clinic"].update(phone="call us"))
-    assert "section 'clinic', field 'phone' is invalid" in _problems(path)
+    path = knowledge_copy(tmp_path, lambda d: d["clinic"].update(phone="call us"))
+    assert "section 'clinic', field 'phone' is invalid" in knowledge_problems(path)
 
 
 def test_invalid_yaml_reports_the_line(tmp_path) -> None:
     path = tmp_path / "knowledge.yml"
     path.write_text("faqs:\n  ask_pain: [unclosed\n", encoding="utf-8")
-    assert "is not valid YAML at line" in _problems(path)
+    assert "is not valid YAML at line" in knowledge_problems(path)
 
 
 def test_missing_file_is_refused_clearly(tmp_path) -> None:
-    assert "cannot be read" in _problems(tmp_path / "nope.yml")
+    assert "cannot be read" in knowledge_problems(tmp_path / "nope.yml")
 
 
 def test_every_problem_is_listed_not_just_the_first(tmp_path) -> None:
@@ -117,7 +98,7 @@ def test_every_problem_is_listed_not_just_the_first(tmp_path) -> None:
         d["faqs"]["ask_pain"].pop("title")
         d["faqs"]["ask_cost"]["answer"] = "too short"
 
-    message = _problems(_broken_copy(tmp_path, mutate))
+    message = knowledge_problems(knowledge_copy(tmp_path, mutate))
     assert "entry 'ask_pain', field 'title' is missing" in message
     assert "entry 'ask_cost', field 'answer' is invalid" in message
 
@@ -129,7 +110,9 @@ def test_action_server_refuses_to_start_without_a_traceback(tmp_path) -> None:
 
     from actions.knowledge_loader import PROJECT_ROOT
 
-    path = _broken_copy(tmp_path, lambda d: d["faqs"]["ask_recovery"].update(follow_ups=["ask_aftercare", "ask_nope"]))
+    path = knowledge_copy(
+        tmp_path, lambda d: d["faqs"]["ask_recovery"].update(follow_ups=["ask_aftercare", "ask_nope"])
+    )
     env = {**os.environ, "KNOWLEDGE_FILE": str(path), "PYTHONPATH": str(PROJECT_ROOT)}
     result = subprocess.run(
         [sys.executable, "-m", "actions", "--port", "0"],

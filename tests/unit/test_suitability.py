@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,10 +18,10 @@ from actions.guided_forms import (
     ValidateCostEstimateForm,
     ValidateSuitabilityForm,
 )
-from actions.knowledge_loader import DEFAULT_KNOWLEDGE_FILE, KnowledgeFileError, load_knowledge_base
+from actions.knowledge_loader import KnowledgeFileError, load_knowledge_base
 from actions.suitability import Answer, Mention, cautions_mentioned, mentions, read_answer, result
 from checks.consistency import guided_form_problems
-from tests.conftest import run_action
+from tests.conftest import knowledge_copy, run_action
 from tests.project_copy import copy_project
 
 
@@ -240,14 +238,6 @@ def test_cost_estimate_uses_a_concern_said_earlier_or_asks_with_buttons(knowledg
     assert SlotSet("estimate_concern", None) in events
 
 
-def _knowledge_copy(tmp_path: Path, mutate: Callable[[dict[str, Any]], None]) -> Path:
-    data = yaml.safe_load(DEFAULT_KNOWLEDGE_FILE.read_text(encoding="utf-8"))
-    mutate(data)
-    path = tmp_path / "knowledge.yml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
-
-
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
@@ -271,7 +261,7 @@ def _knowledge_copy(tmp_path: Path, mutate: Callable[[dict[str, Any]], None]) ->
 )
 def test_a_broken_questionnaire_is_refused_naming_the_field(tmp_path, mutate, expected) -> None:
     with pytest.raises(KnowledgeFileError) as raised:
-        load_knowledge_base(_knowledge_copy(tmp_path, mutate))
+        load_knowledge_base(knowledge_copy(tmp_path, mutate))
     assert expected in str(raised.value)
 
 
@@ -280,7 +270,7 @@ def test_a_clinic_rewords_the_check_in_the_knowledge_file_alone(tmp_path) -> Non
         data["suitability_check"]["questions"]["pregnancy"]["ask"] = "Are you expecting, {clinic_name}?"
         data["suitability_check"]["answer_buttons"]["yes"] = "Ja"
 
-    check = load_knowledge_base(_knowledge_copy(tmp_path, reword)).suitability
+    check = load_knowledge_base(knowledge_copy(tmp_path, reword)).suitability
     assert check.question("suitability_pregnancy").ask == "Are you expecting, Riverside Skin Clinic?"
     assert check.answer_buttons["yes"] == "Ja"
 
