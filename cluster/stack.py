@@ -212,7 +212,13 @@ http {{
   fastcgi_temp_path {temp}/fastcgi;
   uwsgi_temp_path {temp}/uwsgi;
   scgi_temp_path {temp}/scgi;
+  # Rasa sends the whole tracker to the action server: keep bodies and answers in memory, never in temp files
+  # (the workers run as another account, which may not reach the cluster's folder).
   client_max_body_size 2m;
+  client_body_buffer_size 2m;
+  proxy_buffer_size 64k;
+  proxy_buffers 32 64k;
+  proxy_max_temp_file_size 0;
   upstream rasa {{
 {rasa}
     keepalive 64;
