@@ -24,14 +24,17 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # service/launcher.py; see the README for the variables.
 
 .PHONY: help run shell test lint format unit validate train spacy-pipeline rasa-test holdout e2e eval tune check-knowledge clean \
-        bench bench-profile bench-report report browser chromium postgresql channels faults soak
+        bench bench-profile bench-report report browser chromium postgresql channels faults soak \
+        cluster cluster-packages cluster-test cluster-soak
 
 help:
 	@echo "The two commands (each sets up a fresh machine first: venv, pinned install, spaCy pipeline):"
 	@echo "  make run              train if data/config changed, start the action and Rasa servers (Ctrl+C stops both)"
 	@echo "  make test             every check CI runs: lint unit validate rasa-test holdout e2e browser channels faults"
+	@echo "                        cluster-test"
 	@echo "Use the assistant:"
 	@echo "  make shell            chat with the assistant in this terminal (action server + rasa shell)"
+	@echo "  make cluster          PostgreSQL, Redis, 2 action + 2 Rasa servers behind nginx on 127.0.0.1 (docs/cluster.md)"
 	@echo "  make check-knowledge  validate knowledge/microneedling_faq.yml after editing it"
 	@echo "  make report           insight report from the tracker store (results/insight-report.html, .csv);"
 	@echo "                        REPORT_ARGS='--since 2026-11-24 --until 2026-11-30' limits the period"
@@ -50,9 +53,11 @@ help:
 	@echo "  make browser          the website widget in headless Chromium (tests/browser; installs chromium if missing)"
 	@echo "  make channels         Telegram and WhatsApp against a fake provider API on 127.0.0.1 (tests/channels)"
 	@echo "  make faults           faults and hostile input against the real servers (tests/faults)"
+	@echo "  make cluster-test     the cluster under 300 messages, a Rasa server killed, the lock store race (~3 min)"
 	@echo "System packages (apt-get, with sudo unless root):"
 	@echo "  make chromium         install Debian's chromium for the browser tests"
 	@echo "  make postgresql       install the PostgreSQL server binaries for the e2e tests, if missing"
+	@echo "  make cluster-packages install postgresql, redis-server and nginx for the cluster, if missing"
 	@echo "Measure (not in make test):"
 	@echo "  make eval             answer quality vs two baselines, held-out and real-world sets (results/eval.md)"
 	@echo "  make tune             choose the fallback thresholds on a validation split of data/nlu"
@@ -60,6 +65,8 @@ help:
 	@echo "  make bench-profile    where a message's CPU goes, sampled with py-spy (results/profile-ours.md)"
 	@echo "  make bench-report     time make report on a generated 100,000-event tracker store"
 	@echo "  make soak             10,000 messages from 200 conversations, servers killed, SQLite locked (~5 min)"
+	@echo "  make cluster-soak     the cluster: 10,000 messages from 200 conversations, then a Rasa server, the action"
+	@echo "                        servers, PostgreSQL and Redis each killed under load; Rasa's lock store vs ours (~12 min)"
 	@echo "  make help             this list"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-model.txt constraints.txt
@@ -101,7 +108,7 @@ format: $(VENV)/.installed
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-unit: $(VENV)/.installed $(SPACY_PIPELINE)/meta.json
+unit: $(VENV)/.installed $(SPACY_PIPELINE)/meta.json cluster-packages
 	$(PY) -m pytest -q tests/unit
 
 validate: $(VENV)/.installed
@@ -155,6 +162,32 @@ postgresql:
 	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql; \
 	fi
 
+# The cluster (docs/cluster.md): Debian's PostgreSQL, Redis and nginx, installed when missing; the unit tests
+# start a redis-server of their own for the lock store.
+CLUSTER_PACKAGES := $(if $(POSTGRES_INITDB),,postgresql) $(if $(wildcard /usr/bin/redis-server),,redis-server) \
+                    $(if $(wildcard /usr/sbin/nginx),,nginx)
+
+cluster-packages:
+	@if [ -n "$(strip $(CLUSTER_PACKAGES))" ]; then \
+	    $(SUDO) apt-get update -q && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(CLUSTER_PACKAGES); \
+	fi
+
+cluster: $(MODEL) cluster-packages
+	$(PY) -m cluster
+
+# Short: 300 messages from 20 conversations through nginx, one Rasa server SIGKILLed under load, one
+# conversation's messages sent to both Rasa servers at once (atomic lock store). Starts and stops its own cluster.
+cluster-test: $(MODEL) cluster-packages
+	$(PY) -m pytest -q -s tests/cluster
+
+# Long (not in make test): the full soak with every fault, and Rasa's RedisLockStore against the atomic one.
+cluster-soak: $(MODEL) cluster-packages
+	CLUSTER_SOAK_MESSAGES=10000 CLUSTER_SOAK_CONVERSATIONS=200 CLUSTER_SOAK_RAMP_S=10 \
+	CLUSTER_SOAK_FAULTS="rasa actions postgres redis" \
+	RACE_LOCK_STORES="redis atomic" RACE_CONVERSATIONS=60 RACE_ROUNDS=10 RACE_EXPECT_STOCK_PROBLEMS=1 \
+	$(PY) -m pytest -q -s tests/cluster
+
 browser: $(MODEL) $(CHROMIUM)
 	CHROMIUM_PATH=$(CHROMIUM) $(PY) -m pytest -q tests/browser
 
@@ -188,7 +221,7 @@ report: $(VENV)/.installed
 bench-report: $(VENV)/.installed
 	$(PY) -m bench.report_speed
 
-test: lint unit validate rasa-test holdout e2e browser channels faults
+test: lint unit validate rasa-test holdout e2e browser channels faults cluster-test
 	@echo "make test: all checks passed"
 
 clean:

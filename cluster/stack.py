@@ -203,7 +203,7 @@ def nginx_conf(work: Path, ports: Ports) -> str:
 worker_processes 1;
 daemon off;
 pid {work}/nginx.pid;
-error_log {work}/nginx-error.log warn;
+error_log {work}/logs/nginx-error.log warn;
 events {{ worker_connections 4096; }}
 http {{
   access_log off;

@@ -33,6 +33,7 @@ waits for the answer before it, not for a clock tick.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import deque
@@ -50,6 +51,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_KEY_PREFIX = "atomic-lock:"
 DEFAULT_POLL_INTERVAL_S = 0.05
 DEFAULT_SOCKET_TIMEOUT_S = 10.0
+# A ticket lives this long unless its server renews it (every third of it, while it waits or holds the lock):
+# the tickets of a server that died stop holding up its conversations after at most this long (Rasa: 60 s).
+DEFAULT_LOCK_LIFETIME_S = 10.0
 
 # KEYS: tickets (sorted set), counter. ARGV: now, expires, time to live in ms.
 # Expired tickets (expires < now, as Rasa's Ticket.has_expired) go first, as in Rasa's TicketLock.issue_ticket.
@@ -71,6 +75,17 @@ if left == 0 then
   redis.call('DEL', KEYS[1], KEYS[2])
 end
 return left
+"""
+
+# KEYS: tickets, counter. ARGV: ticket number, new expiry, time to live in ms. Only a ticket still there.
+_RENEW = """
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  redis.call('ZADD', KEYS[1], 'XX', ARGV[2], ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  redis.call('PEXPIRE', KEYS[2], ARGV[3])
+  return 1
+end
+return 0
 """
 
 # KEYS: tickets, counter. ARGV: time to live in ms, then number, expires pairs. Replaces the whole lock.
@@ -128,10 +143,11 @@ class AtomicRedisLockStore(LockStore):
         )
         self.key_prefix = str(key_prefix or _setting(config, "key_prefix", DEFAULT_KEY_PREFIX))
         self.poll_interval_s = float(poll_interval_s or _setting(config, "poll_interval_s", DEFAULT_POLL_INTERVAL_S))
-        self.lock_lifetime_s = float(lock_lifetime_s or _setting(config, "lock_lifetime_s", LOCK_LIFETIME))
+        self.lock_lifetime_s = float(lock_lifetime_s or _setting(config, "lock_lifetime_s", DEFAULT_LOCK_LIFETIME_S))
         self._issue = self.red.register_script(_ISSUE)
         self._finish = self.red.register_script(_FINISH)
         self._replace = self.red.register_script(_REPLACE)
+        self._renew = self.red.register_script(_RENEW)
         super().__init__()
 
     def _keys(self, conversation_id: str) -> list[str]:
@@ -167,6 +183,20 @@ class AtomicRedisLockStore(LockStore):
         except redis.RedisError as error:
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
 
+    def renew_ticket(self, conversation_id: str, ticket_number: int, lock_lifetime: float) -> bool:
+        """Push the ticket's expiry ``lock_lifetime`` ahead; False when it is gone (expired or Redis restarted)."""
+        now = time.time()
+        ttl_ms = max(1, int(lock_lifetime * 1000))
+        return bool(self._renew(keys=self._keys(conversation_id), args=[ticket_number, now + lock_lifetime, ttl_ms]))
+
+    async def _keep_renewing(self, conversation_id: str, ticket_number: int, lock_lifetime: float) -> None:
+        while True:
+            await asyncio.sleep(lock_lifetime / 3)
+            try:
+                self.renew_ticket(conversation_id, ticket_number, lock_lifetime)
+            except redis.RedisError as error:
+                logger.warning("Could not renew a conversation's lock ticket: %s", error)
+
     def update_lock(self, conversation_id: str) -> None:
         """Drop expired tickets (one command)."""
         self.red.zremrangebyscore(self._keys(conversation_id)[0], "-inf", f"({time.time()}")
@@ -182,11 +212,18 @@ class AtomicRedisLockStore(LockStore):
     async def lock(
         self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME, wait_time_in_seconds: float = 1
     ) -> AsyncGenerator[TicketLock, None]:
-        """Rasa's ``LockStore.lock``, looking at the lock every ``poll_interval_s`` instead of every second."""
-        ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        """Rasa's ``LockStore.lock``, looking at the lock every ``poll_interval_s`` instead of every second.
+
+        The ticket lives ``lock_lifetime_s`` (endpoints.yml; Rasa passes its 60 s default) and is renewed while
+        this server waits or answers, so a long turn keeps its lock and a dead server's ticket soon expires.
+        """
+        lifetime = self.lock_lifetime_s
+        ticket = self.issue_ticket(conversation_id, lifetime)
+        renewing = asyncio.create_task(self._keep_renewing(conversation_id, ticket, lifetime))
         try:
             yield await self._acquire_lock(conversation_id, ticket, min(wait_time_in_seconds, self.poll_interval_s))
         finally:
+            renewing.cancel()
             try:
                 self.cleanup(conversation_id, ticket)
             except redis.RedisError as error:  # Redis gone: the ticket expires with the keys' time to live

@@ -22,6 +22,10 @@ from tests.cluster.stored import StoreCheck, check_store
 
 CONVERSATIONS = int(os.environ.get("RACE_CONVERSATIONS", "30"))
 ROUNDS = int(os.environ.get("RACE_ROUNDS", "6"))
+# make test runs the atomic store only (Rasa's own can stall a conversation for its 60 s ticket lifetime once it
+# loses a ticket); make cluster-soak runs both and requires Rasa's own to show the problem.
+LOCK_STORES = {"redis": STOCK_LOCK_STORE, "atomic": ATOMIC_LOCK_STORE}
+RUN = os.environ.get("RACE_LOCK_STORES", "atomic").split()
 QUESTIONS = ("does it hurt?", "how much is it?", "how long is the downtime?", "is it safe?")
 
 
@@ -66,7 +70,7 @@ async def race(cluster: Cluster, label: str) -> tuple[StoreCheck, dict[int, int]
 
 def test_the_atomic_lock_store_keeps_one_conversation_in_order_across_two_servers(cluster: Cluster) -> None:
     results = {}
-    for label, lock_store in (("stock", STOCK_LOCK_STORE), ("atomic", ATOMIC_LOCK_STORE)):
+    for label, lock_store in ((("stock" if name == "redis" else name), LOCK_STORES[name]) for name in RUN):
         restart_rasa_servers(cluster, lock_store)
         results[label] = asyncio.run(race(cluster, label))
         check, statuses, seconds = results[label]
@@ -81,6 +85,8 @@ def test_the_atomic_lock_store_keeps_one_conversation_in_order_across_two_server
     atomic_check, atomic_statuses, _ = results["atomic"]
     assert atomic_check.problems == 0, atomic_check.summary()
     assert atomic_statuses == {200: 2 * CONVERSATIONS * ROUNDS}, atomic_statuses
+    if "stock" not in results:
+        return
     stock_check, stock_statuses, _ = results["stock"]
     # Rasa's own store loses a few messages in a few hundred here (under 1 %), so a short run may see none:
     # the long run (make cluster-soak, RACE_EXPECT_STOCK_PROBLEMS=1, 4,000 messages) requires it to show.

@@ -175,3 +175,27 @@ def test_redis_down_is_a_lock_error(redis_port: int) -> None:
     store = AtomicRedisLockStore(host="127.0.0.1", port=free_port(), db=1, socket_timeout=1)
     with pytest.raises(LockError):
         store.issue_ticket("nobody-home")
+
+
+def test_a_held_ticket_is_renewed_and_a_dead_servers_ticket_expires(redis_port: int) -> None:
+    """A live server keeps its ticket past the lifetime; a ticket nobody renews stops blocking after it."""
+    live = atomic(redis_port, lock_lifetime_s=0.3, poll_interval_s=0.01)
+    other = atomic(redis_port, lock_lifetime_s=0.3, poll_interval_s=0.01)
+
+    async def hold_long() -> bool:
+        async with live.lock("renewed") as lock:
+            number = lock.now_serving
+            await asyncio.sleep(0.8)
+            return [t.number for t in other.get_lock("renewed").tickets] == [number]
+
+    assert asyncio.run(hold_long())
+    assert live.get_lock("renewed") is None
+
+    other.issue_ticket("dead-server", lock_lifetime=0.3)  # its server died before answering
+
+    async def wait_behind_the_dead() -> float:
+        began = time.monotonic()
+        async with live.lock("dead-server"):
+            return time.monotonic() - began
+
+    assert 0.2 < asyncio.run(wait_behind_the_dead()) < 2
