@@ -441,10 +441,18 @@ class Watchers:
     def stop(self) -> None:
         with self._spawn_lock:
             self.stopping.set()
-        for thread in self._threads:
-            thread.join(1)
 
     def _watch(self, server: ClusterServer) -> None:
+        spawned = self._watch_until_stopped(server)
+        # Linux sends the parent-death signal when the *thread* that forked a process ends, not the process: a
+        # watcher that restarted a server stays parked (a daemon thread: it ends with the process), or its
+        # server would get SIGTERM the moment the watching stops (found by the soak: PostgreSQL shut down).
+        while spawned:
+            time.sleep(3600)
+
+    def _watch_until_stopped(self, server: ClusterServer) -> bool:
+        """Watch ``server`` until ``stop()``; whether this thread started a process."""
+        spawned = False
         while not self.stopping.wait(self.poll_s):
             process = server.process
             if process is not None and process.poll() is None:
@@ -458,12 +466,13 @@ class Watchers:
             code = process.returncode if process is not None else None
             self.log(f"{server.name} exited with code {code}; restarting it in {delay:g} s")
             if self.stopping.wait(delay):
-                return
+                return spawned
             with self._spawn_lock:
                 if self.stopping.is_set():
-                    return
+                    return spawned
                 server.stop()
                 server.spawn()
+                spawned = True
             try:
                 server.wait_ready(READY_TIMEOUT_S)
             except StartupError as error:
@@ -471,6 +480,7 @@ class Watchers:
                 continue
             self.restarts.append((server.name, exited, time.monotonic()))
             self.log(f"{server.name} is back ({time.monotonic() - exited:.1f} s after it exited)")
+        return spawned
 
 
 def remove_work(work: Path) -> None:
