@@ -25,14 +25,17 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: help run shell test lint typecheck format unit validate train spacy-pipeline rasa-test holdout e2e eval tune check-knowledge clean \
         bench bench-profile bench-report report browser chromium postgresql channels faults soak \
-        deploy-check nginx
+        deploy-check nginx \
+        cluster cluster-packages cluster-test cluster-soak
 
 help:
 	@echo "The two commands (each sets up a fresh machine first: venv, pinned install, spaCy pipeline):"
 	@echo "  make run              train if data/config changed, start the action and Rasa servers (Ctrl+C stops both)"
-	@echo "  make test             every check CI runs: lint typecheck unit validate rasa-test holdout e2e browser channels faults deploy-check"
+	@echo "  make test             every check CI runs: lint typecheck unit validate rasa-test holdout e2e browser channels"
+	@echo "                        faults deploy-check cluster-test"
 	@echo "Use the assistant:"
 	@echo "  make shell            chat with the assistant in this terminal (action server + rasa shell)"
+	@echo "  make cluster          PostgreSQL, Redis, 2 action + 2 Rasa servers behind nginx on 127.0.0.1 (docs/cluster.md)"
 	@echo "  make check-knowledge  validate knowledge/microneedling_faq.yml after editing it"
 	@echo "  make report           insight report from the tracker store (results/insight-report.html, .csv);"
 	@echo "                        REPORT_ARGS='--since 2026-11-24 --until 2026-11-30' limits the period"
@@ -54,10 +57,12 @@ help:
 	@echo "  make faults           faults and hostile input against the real servers (tests/faults)"
 	@echo "  make deploy-check     deploy/ (Dockerfiles, compose, Kubernetes, nginx) validated offline and against"
 	@echo "                        the topology; nginx run in front of the real servers (tests/deploy)"
+	@echo "  make cluster-test     the cluster under 300 messages, a Rasa server killed, the lock store race (~3 min)"
 	@echo "System packages (apt-get, with sudo unless root):"
 	@echo "  make chromium         install Debian's chromium for the browser tests"
 	@echo "  make postgresql       install the PostgreSQL server binaries for the e2e tests, if missing"
 	@echo "  make nginx            install Debian's nginx for make deploy-check, if missing"
+	@echo "  make cluster-packages install postgresql, redis-server and nginx for the cluster, if missing"
 	@echo "Measure (not in make test):"
 	@echo "  make eval             answer quality vs two baselines, held-out and real-world sets (results/eval.md)"
 	@echo "  make tune             choose the fallback thresholds on a validation split of data/nlu"
@@ -65,6 +70,8 @@ help:
 	@echo "  make bench-profile    where a message's CPU goes, sampled with py-spy (results/profile-ours.md)"
 	@echo "  make bench-report     time make report on a generated 100,000-event tracker store"
 	@echo "  make soak             10,000 messages from 200 conversations, servers killed, SQLite locked (~5 min)"
+	@echo "  make cluster-soak     the cluster: 10,000 messages from 200 conversations, then a Rasa server, the action"
+	@echo "                        servers, PostgreSQL and Redis each killed under load; Rasa's lock store vs ours (~12 min)"
 	@echo "  make help             this list"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-model.txt constraints.txt
@@ -110,7 +117,7 @@ format: $(VENV)/.installed
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-unit: $(VENV)/.installed $(SPACY_PIPELINE)/meta.json
+unit: $(VENV)/.installed $(SPACY_PIPELINE)/meta.json cluster-packages
 	$(PY) -m pytest -q tests/unit
 
 validate: $(VENV)/.installed
@@ -163,6 +170,32 @@ postgresql:
 	    $(SUDO) apt-get update -q && \
 	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql; \
 	fi
+
+# The cluster (docs/cluster.md): Debian's PostgreSQL, Redis and nginx, installed when missing; the unit tests
+# start a redis-server of their own for the lock store.
+CLUSTER_PACKAGES := $(if $(POSTGRES_INITDB),,postgresql) $(if $(wildcard /usr/bin/redis-server),,redis-server) \
+                    $(if $(wildcard /usr/sbin/nginx),,nginx)
+
+cluster-packages:
+	@if [ -n "$(strip $(CLUSTER_PACKAGES))" ]; then \
+	    $(SUDO) apt-get update -q && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(CLUSTER_PACKAGES); \
+	fi
+
+cluster: $(MODEL) cluster-packages
+	$(PY) -m cluster
+
+# Short: 300 messages from 20 conversations through nginx, one Rasa server SIGKILLed under load, one
+# conversation's messages sent to both Rasa servers at once (atomic lock store). Starts and stops its own cluster.
+cluster-test: $(MODEL) cluster-packages
+	$(PY) -m pytest -q -s tests/cluster
+
+# Long (not in make test): the full soak with every fault, and Rasa's RedisLockStore against the atomic one.
+cluster-soak: $(MODEL) cluster-packages
+	CLUSTER_SOAK_MESSAGES=10000 CLUSTER_SOAK_CONVERSATIONS=200 CLUSTER_SOAK_RAMP_S=10 \
+	CLUSTER_SOAK_FAULTS="rasa actions postgres redis" \
+	RACE_LOCK_STORES="redis atomic" RACE_CONVERSATIONS=60 RACE_ROUNDS=10 RACE_EXPECT_STOCK_PROBLEMS=1 \
+	$(PY) -m pytest -q -s tests/cluster
 
 browser: $(MODEL) $(CHROMIUM)
 	CHROMIUM_PATH=$(CHROMIUM) $(PY) -m pytest -q tests/browser
@@ -217,7 +250,7 @@ nginx:
 deploy-check: $(MODEL) $(DEPLOY_VENV)/.installed nginx
 	DEPLOY_TOOLS_BIN=$(CURDIR)/$(DEPLOY_VENV)/bin $(PY) -m pytest -q tests/deploy
 
-test: lint typecheck unit validate rasa-test holdout e2e browser channels faults deploy-check
+test: lint typecheck unit validate rasa-test holdout e2e browser channels faults deploy-check cluster-test
 	@echo "make test: all checks passed"
 
 clean:

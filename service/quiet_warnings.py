@@ -27,7 +27,7 @@ from typing import Any, TextIO
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The same list as pyproject.toml's [tool.mypy] files (tests/unit/test_quiet_warnings.py checks it).
 PROJECT_PACKAGES = (
-    "actions", "bench", "channels", "checks", "docgen", "evaluation", "insights", "nlu_components",
+    "actions", "bench", "channels", "checks", "cluster", "docgen", "evaluation", "insights", "nlu_components",
     "observability", "rasa_extensions", "sentence_encoder", "service", "spacy_pipeline", "text_screens",
 )  # fmt: skip
 # A warning's module is matched from its start: the package itself or anything in it.
