@@ -31,6 +31,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from service.launcher import (
     DEFAULT_MODEL,
@@ -92,7 +93,7 @@ class ClusterServer(Server):
         if self.log_path is not None:
             self._log_file = open(self.log_path, "a")  # noqa: SIM115 - kept open while the process runs
         output = self._log_file
-        account = {"user": self.user, "group": self.user, "extra_groups": []} if self.user else {}
+        account: dict[str, Any] = {"user": self.user, "group": self.user, "extra_groups": []} if self.user else {}
         self.process = subprocess.Popen(
             self.command,
             cwd=self.cwd,
@@ -270,8 +271,13 @@ logfile ""
 """
 
 
+def _answers(url: str) -> Callable[[], bool]:
+    """A readiness check that the URL answers (one per server, bound to its own URL)."""
+    return lambda: url_answers(url)
+
+
 def _as_account(command: list[str], account: str | None) -> subprocess.CompletedProcess:
-    kwargs = {"user": account, "group": account, "extra_groups": []} if account else {}
+    kwargs: dict[str, Any] = {"user": account, "group": account, "extra_groups": []} if account else {}
     return subprocess.run(command, check=True, capture_output=True, text=True, **kwargs)
 
 
@@ -352,7 +358,7 @@ def build_servers(
     for number, port in enumerate(ports.actions, 1):
         servers[f"actions-{number}"] = ClusterServer(
             f"action server {number}", action_command(port), env, PROJECT_ROOT, port,
-            (lambda port=port: url_answers(f"http://127.0.0.1:{port}/health")), "ACTION_PORT",
+            _answers(f"http://127.0.0.1:{port}/health"), "ACTION_PORT",
             log_dir / f"action-server-{number}.log",
         )  # fmt: skip
     temp = work / "nginx-temp"
@@ -368,7 +374,7 @@ def build_servers(
         command[command.index("--endpoints") + 1] = str(ENDPOINTS)
         servers[f"rasa-{number}"] = ClusterServer(
             f"Rasa server {number}", command, rasa_environment(env, token), PROJECT_ROOT, port,
-            (lambda port=port: url_answers(f"http://127.0.0.1:{port}/status?token={token}")), "RASA_PORT",
+            _answers(f"http://127.0.0.1:{port}/status?token={token}"), "RASA_PORT",
             log_dir / f"rasa-server-{number}.log",
         )  # fmt: skip
     return servers

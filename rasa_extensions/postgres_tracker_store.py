@@ -42,6 +42,8 @@ class TrackerNotStoredError(RuntimeError):
 class PostgresTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` (PostgreSQL by default) whose read and write failures reach the channel."""
 
+    engine: Any  # set by SQLTrackerStore.__init__ (untyped), replaced below
+
     def __init__(self, domain: Any = None, dialect: str = "postgresql", password: str | None = None, **kwargs: Any):
         # endpoints.yml passes every key it has; the Redis-only ones mean nothing here.
         for unused in ("retention_days", "url"):
