@@ -20,9 +20,12 @@ Same channel name (``socketio``), URL (``/socket.io``), events and message forma
   resumes a conversation after a reload, as with Rasa's session persistence.
 - **The REST webhook's rules.** Empty, over-long and command messages get the same polite replies without
   reaching the model (channels/webhook_payload.py); a conversation's messages are answered one at a time and a
-  burst is refused (channels/sender_gate.py); "please send it again" when the turn was not stored, "temporarily
-  unavailable" when it produced no answer, and a short apology when it failed. Message text is never logged,
-  and ``metadata`` from the client is not passed on (the REST webhook takes none either).
+  burst is refused (channels/sender_gate.py); "please send it again" (and not the answer) when the turn was not
+  stored, "temporarily unavailable" when it produced no answer, and a short apology when it failed. Message text
+  is never logged, and ``metadata`` from the client is not passed on (the REST webhook takes none either).
+- **Buttons where rasa-webchat shows them.** It shows quick replies only under the last message, so a turn's
+  buttons move onto its last message when that is plain text (``buttons_on_last``): an FAQ answer's follow-ups
+  otherwise vanished behind the disclaimer that follows it.
 """
 
 from __future__ import annotations
@@ -125,16 +128,52 @@ class OriginCheckedSocketBlueprint(SocketBlueprint):
         super().register(app, options)
 
 
-class CountingSocketIOOutput(SocketIOOutput):
-    """Rasa's socket.io output, counting the bot's messages of one turn."""
+_BUTTON_KEYS = ("buttons", "quick_replies")
+_NON_TEXT_KEYS = ("custom", "image", "attachment", "elements")
+
+
+def buttons_on_last(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A turn's messages with the last buttons moved onto the last message, when that is plain text.
+
+    Why: rasa-webchat shows quick replies only under the conversation's last message, and an FAQ answer's
+    follow-up topics and rating buttons are followed by the disclaimer (the first answer of a conversation),
+    so they never showed. The project's own widget and the messaging channels show them wherever they are.
+    """
+    moved = [dict(message) for message in messages]
+    with_buttons = [index for index, message in enumerate(moved) if any(message.get(key) for key in _BUTTON_KEYS)]
+    if not with_buttons or with_buttons[-1] == len(moved) - 1:
+        return moved
+    last = moved[-1]
+    if not last.get("text") or any(last.get(key) for key in _NON_TEXT_KEYS):
+        return moved
+    source = moved[with_buttons[-1]]
+    for key in _BUTTON_KEYS:
+        if source.get(key):
+            last[key] = source.pop(key)
+    return moved
+
+
+class TurnSocketIOOutput(SocketIOOutput):
+    """Rasa's socket.io output for one turn: holds the bot's messages and sends them when the turn is over.
+
+    Holding them lets the channel send nothing but "please send it again" for a turn that was not stored (as the
+    REST webhook answers 503 without the answer), and put the buttons where rasa-webchat shows them.
+    """
 
     def __init__(self, sio: AsyncServer, bot_message_evt: str) -> None:
         super().__init__(sio, bot_message_evt)
-        self.sent = 0
+        self.pending: list[tuple[str, dict[str, Any]]] = []
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        await super().send_response(recipient_id, message)
-        self.sent += 1
+        self.pending.append((recipient_id, dict(message)))
+
+    async def flush(self) -> None:
+        held, self.pending = self.pending, []
+        recipients = {recipient for recipient, _ in held}
+        if len(recipients) == 1:
+            held = [(held[0][0], message) for message in buttons_on_last([message for _, message in held])]
+        for recipient, message in held:
+            await super().send_response(recipient, message)
 
 
 class GuardedSocketIOInput(SocketIOInput):
@@ -269,20 +308,26 @@ class GuardedSocketIOInput(SocketIOInput):
                                self.gate.max_in_flight)  # fmt: skip
                 await emit_text(sender, BUSY_REPLY)
                 return
-            output = CountingSocketIOOutput(sio, self.bot_message_evt)
-            try:
-                async with ticket:
+            output = TurnSocketIOOutput(sio, self.bot_message_evt)
+            async with ticket:  # the turn's replies are sent before the conversation's next message is handled
+                try:
                     with watch_saves() as saves:
                         await on_new_message(UserMessage(screened.text, output, sender, input_channel=self.name()))
-            except Exception:
-                logger.exception("socketio: failed to handle a message of %s (text not logged)", sender)
-                await emit_text(sender, FAILURE_REPLY)
-                return
-            if saves.failed:
-                logger.error("socketio: conversation %s not stored: %s", sender, saves.failures[-1][1])
-                await emit_text(sender, NOT_STORED_REPLY)
-            elif output.sent == 0:
-                logger.error("socketio: no answer for %s (action server down?); sent 'temporarily unavailable'", sender)
-                await emit_text(sender, self.unavailable)
+                except Exception:
+                    logger.exception("socketio: failed to handle a message of %s (text not logged)", sender)
+                    await emit_text(sender, FAILURE_REPLY)
+                    return
+                if saves.failed:
+                    # The answer is dropped too, as over REST: the visitor sends again and the stored
+                    # conversation stays consistent.
+                    logger.error("socketio: conversation %s not stored: %s", sender, saves.failures[-1][1])
+                    await emit_text(sender, NOT_STORED_REPLY)
+                elif not output.pending:
+                    logger.error(
+                        "socketio: no answer for %s (action server down?); sent 'temporarily unavailable'", sender
+                    )
+                    await emit_text(sender, self.unavailable)
+                else:
+                    await output.flush()
 
         return socketio_webhook

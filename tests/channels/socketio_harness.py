@@ -5,7 +5,7 @@
 (with ``session_persistence: true``, or false for ``stock-no-persistence``), registered and CORS-configured
 the way ``rasa run`` does it (``rasa.core.channels.channel.register``, ``rasa.server.configure_cors``).
 The "assistant" answers ``echo: <text> (<sender id>)``; the text ``silence`` gets no answer,
-``boom`` raises, and ``slow`` takes 0.5 s.
+``boom`` raises, ``slow`` takes 0.5 s, and ``answer and disclaimer`` answers twice, buttons on the first.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from sanic import Sanic, response
 
 from channels.socketio_channel import GuardedSocketIOInput
 
+AGAIN = {"title": "Again", "payload": "/again"}
+
 
 async def echo(message: UserMessage) -> None:
     if message.text == "silence":
@@ -28,9 +30,13 @@ async def echo(message: UserMessage) -> None:
         raise RuntimeError("the assistant failed")
     if message.text == "slow":
         await asyncio.sleep(0.5)
+    if message.text == "answer and disclaimer":
+        await message.output_channel.send_response(message.sender_id, {"text": "answer", "buttons": [AGAIN]})
+        await message.output_channel.send_response(message.sender_id, {"text": "_disclaimer_"})
+        return
     await message.output_channel.send_response(
         message.sender_id,
-        {"text": f"echo: {message.text} ({message.sender_id})", "buttons": [{"title": "Again", "payload": "/again"}]},
+        {"text": f"echo: {message.text} ({message.sender_id})", "buttons": [AGAIN]},
     )
 
 

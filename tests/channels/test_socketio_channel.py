@@ -119,6 +119,23 @@ def test_session_then_answer_with_quick_replies(guarded_url: str) -> None:
     run(scenario())
 
 
+def test_a_turns_buttons_arrive_on_its_last_message(guarded_url: str) -> None:
+    """rasa-webchat shows quick replies only under the last message."""
+
+    async def scenario() -> None:
+        visitor = SocketVisitor(guarded_url)
+        try:
+            await visitor.start()
+            await visitor.say("answer and disclaimer")
+            answer, disclaimer = await visitor.replies(2, timeout=10)
+            assert (answer, disclaimer["text"]) == ({"text": "answer"}, "_disclaimer_")
+            assert quick_reply_payloads([disclaimer]) == ["/again"]
+        finally:
+            await visitor.close()
+
+    run(scenario())
+
+
 def test_a_reload_resumes_its_conversation_and_both_tabs_hear_it(guarded_url: str) -> None:
     async def scenario() -> None:
         first, reloaded = SocketVisitor(guarded_url), SocketVisitor(guarded_url)

@@ -1,4 +1,5 @@
-"""The socket.io channel's settings: what credentials.yml builds, which origins and session ids it accepts."""
+"""The socket.io channel's pure parts: what credentials.yml builds, which origins and session ids it accepts,
+where a turn's buttons go."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from rasa.core.run import create_http_input_channels
 
 from channels.socketio_channel import (
     GuardedSocketIOInput,
+    buttons_on_last,
     new_session_id,
     parse_origins,
     same_host,
@@ -65,3 +67,31 @@ def test_session_ids_are_random_lowercase_hex_and_only_that_shape_is_accepted() 
 )
 def test_same_host(origin: str, host: str | None, same: bool) -> None:
     assert same_host(origin, host) is same
+
+
+BUTTONS = [{"title": "How long is the downtime?", "payload": "/ask_recovery"}]
+
+
+def test_an_answers_buttons_move_under_the_disclaimer_that_follows_it() -> None:
+    turn = [{"text": "Most people feel...", "buttons": BUTTONS}, {"text": "_This chat offers general information_"}]
+    assert buttons_on_last(turn) == [
+        {"text": "Most people feel..."},
+        {"text": "_This chat offers general information_", "buttons": BUTTONS},
+    ]
+    assert turn[0]["buttons"] == BUTTONS, "the turn as Rasa sent it is left alone"
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        [{"text": "a", "buttons": BUTTONS}],
+        [{"text": "a"}, {"text": "b", "buttons": BUTTONS}],
+        [{"text": "a", "buttons": BUTTONS}, {"image": "https://x.example/i.png"}],
+        [{"text": "a", "buttons": BUTTONS}, {"text": "b", "custom": {"x": 1}}],
+        [{"text": "a"}, {"text": "b"}],
+        [],
+    ],
+    ids=["single", "already-last", "image-last", "custom-last", "no-buttons", "empty"],
+)
+def test_buttons_stay_where_they_are_otherwise(turn: list[dict]) -> None:
+    assert buttons_on_last(turn) == turn
