@@ -24,7 +24,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # service/launcher.py; see the README for the variables.
 
 .PHONY: help run shell test lint typecheck format unit validate train spacy-pipeline rasa-test holdout e2e eval tune check-knowledge clean \
-        bench bench-profile bench-report report browser chromium postgresql channels faults soak \
+        bench bench-profile bench-report report browser webchat chromium postgresql channels faults soak \
         deploy-check nginx \
         cluster cluster-packages cluster-test cluster-soak
 
@@ -52,7 +52,7 @@ help:
 	@echo "  make rasa-test        rasa test core on tests/conversations (results/conversations)"
 	@echo "  make holdout          held-out and real-world NLU sets (tests/nlu), scored end to end"
 	@echo "  make e2e              end-to-end tests through the REST webhook of both real servers (tests/e2e)"
-	@echo "  make browser          the website widget in headless Chromium (tests/browser; installs chromium if missing)"
+	@echo "  make browser          the website widget and rasa-webchat in headless Chromium (tests/browser; installs chromium if missing)"
 	@echo "  make channels         Telegram and WhatsApp against a fake provider API on 127.0.0.1 (tests/channels)"
 	@echo "  make faults           faults and hostile input against the real servers (tests/faults)"
 	@echo "  make deploy-check     deploy/ (Dockerfiles, compose, Kubernetes, nginx) validated offline and against"
@@ -63,6 +63,7 @@ help:
 	@echo "  make postgresql       install the PostgreSQL server binaries for the e2e tests, if missing"
 	@echo "  make nginx            install Debian's nginx for make deploy-check, if missing"
 	@echo "  make cluster-packages install postgresql, redis-server and nginx for the cluster, if missing"
+	@echo "  make webchat          npm ci: the pinned rasa-webchat widget for the browser tests (tests/browser/webchat)"
 	@echo "Measure (not in make test):"
 	@echo "  make eval             answer quality vs two baselines, held-out and real-world sets (results/eval.md)"
 	@echo "  make tune             choose the fallback thresholds on a validation split of data/nlu"
@@ -197,7 +198,17 @@ cluster-soak: $(MODEL) cluster-packages
 	RACE_LOCK_STORES="redis atomic" RACE_CONVERSATIONS=60 RACE_ROUNDS=10 RACE_EXPECT_STOCK_PROBLEMS=1 \
 	$(PY) -m pytest -q -s tests/cluster
 
-browser: $(MODEL) $(CHROMIUM)
+
+# Rasa's community widget rasa-webchat, pinned in tests/browser/webchat (package.json + package-lock.json),
+# installed from the npm registry with `npm ci` (no install scripts) for tests/browser/test_rasa_webchat.py.
+WEBCHAT_DIR := tests/browser/webchat
+$(WEBCHAT_DIR)/node_modules/.installed: $(WEBCHAT_DIR)/package.json $(WEBCHAT_DIR)/package-lock.json
+	cd $(WEBCHAT_DIR) && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+webchat: $(WEBCHAT_DIR)/node_modules/.installed
+
+browser: $(MODEL) $(CHROMIUM) webchat
 	CHROMIUM_PATH=$(CHROMIUM) $(PY) -m pytest -q tests/browser
 
 # Answer quality: the trained assistant and two baselines (Rasa's `rasa init`

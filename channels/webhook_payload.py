@@ -91,8 +91,8 @@ def parse_webhook_payload(body: bytes | None) -> WebhookPayload:
     if not _SENDER.fullmatch(sender):
         return BadRequest("'sender' may only contain letters, digits and _ . : @ -")
     if owned_by_another_channel(sender):
-        prefixes = " or ".join(SERVER_MADE_PREFIXES)
-        return BadRequest(f"'sender' may not start with {prefixes}: those are other channels' conversations.")
+        prefixes = ", ".join(SERVER_MADE_PREFIXES)
+        return BadRequest(f"'sender' may not start with any of {prefixes}: those are other channels' conversations.")
     message = data.get("message")
     if not isinstance(message, str):
         return BadRequest("'message' must be a string.")

@@ -74,6 +74,9 @@ DEFAULT_ENVIRONMENT = {
     "CHANNEL_API_TIMEOUT_S": f"{DEFAULT_TIMEOUT_S:g}",
     # Log lines as text (default) or one JSON object per line (observability/json_logs.py), both servers.
     "LOG_FORMAT": "text",
+    # Origins allowed to use the server from a browser; running_stack sets it from its ``cors`` argument, so the
+    # socket.io channel (credentials.yml) and Rasa's --cors (the REST webhook) always name the same ones.
+    "RASA_CORS_ORIGINS": "",
 }
 
 
@@ -224,6 +227,7 @@ def running_stack(
     action_url = f"http://127.0.0.1:{action_port}"
     rasa_url = f"http://127.0.0.1:{rasa_port}"
     process_env = server_environment(env, action_url)
+    process_env["RASA_CORS_ORIGINS"] = cors or ""
     actions = Server(
         "action server", action_command(action_port), process_env, PROJECT_ROOT, action_port,
         lambda: url_answers(f"{action_url}/health"), "ACTION_PORT",
@@ -300,6 +304,7 @@ The microneedling FAQ assistant is running.
   Action server:   {stack.action_url}/health
   Website widget:  {stack.widget_demo_url}   (demo clinic page)
                    embed: <script src="{stack.widget_script_url}" defer></script>
+  rasa-webchat:    socketUrl {stack.rasa_url}, socketPath /socket.io/   (docs/widget.md)
   Telegram:        {stack.rasa_url}/webhooks/telegram/webhook   ({channel_state(stack, "telegram")})
   WhatsApp:        {stack.rasa_url}/webhooks/whatsapp/webhook   ({channel_state(stack, "whatsapp")})
 

@@ -44,9 +44,15 @@ class ClinicSite:
 
     origin: str
     pages: dict[str, str] = field(default_factory=dict)
+    files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
 
     def page(self, path: str, html: str) -> str:
         self.pages[path] = html
+        return f"{self.origin}{path}"
+
+    def file(self, path: str, body: bytes, content_type: str) -> str:
+        """Serve ``body`` at ``path`` (a script the clinic hosts itself, e.g. rasa-webchat's bundle)."""
+        self.files[path] = (body, content_type)
         return f"{self.origin}{path}"
 
     def embed_page(self, path: str, script_tag: str) -> str:
@@ -67,6 +73,13 @@ def clinic_site() -> Iterator[ClinicSite]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            served = site.files.get(self.path.split("?")[0])
+            if served is not None:
+                self.send_response(200)
+                self.send_header("Content-Type", served[1])
+                self.end_headers()
+                self.wfile.write(served[0])
+                return
             html = site.pages.get(self.path.split("?")[0])
             self.send_response(200 if html else 404)
             self.send_header("Content-Type", "text/html; charset=utf-8")

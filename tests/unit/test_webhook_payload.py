@@ -63,8 +63,9 @@ def test_valid_message_is_passed_on_trimmed() -> None:
         body(sender="visitor-1\n", message="hi"),
         body(sender="telegram-42", message="hi"),
         body(sender="WhatsApp-abc", message="hi"),
+        body(sender="socketio-" + "0" * 32, message="hi"),
     ],
-    ids=["nested-100k", "sender-trailing-newline", "telegram-id", "whatsapp-id"],
+    ids=["nested-100k", "sender-trailing-newline", "telegram-id", "whatsapp-id", "socketio-id"],
 )
 def test_deep_nesting_odd_senders_and_other_channels_ids_are_refused(raw) -> None:
     result = parse_webhook_payload(raw)
