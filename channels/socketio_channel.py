@@ -90,7 +90,7 @@ def parse_origins(configured: str | Iterable[str] | None) -> frozenset[str]:
 
 def same_host(origin: str, host: str | None) -> bool:
     """Whether ``origin`` (``scheme://host[:port]``) names the host the request was sent to (a page of this server)."""
-    return bool(host) and urlsplit(origin).netloc.casefold() == host.casefold()
+    return host is not None and bool(host) and urlsplit(origin).netloc.casefold() == host.casefold()
 
 
 class OriginCheckedSocketBlueprint(SocketBlueprint):
@@ -121,7 +121,9 @@ class OriginCheckedSocketBlueprint(SocketBlueprint):
             origin = request.headers.get("origin")
             if self.origin_allowed(origin, request.headers.get("host")):
                 return None
-            logger.warning("socketio: refused a connection from origin %s (not in RASA_CORS_ORIGINS)", origin[:100])
+            logger.warning(
+                "socketio: refused a connection from origin %s (not in RASA_CORS_ORIGINS)", (origin or "")[:100]
+            )
             return response.json({"error": "This origin may not connect."}, status=403)
 
         app.register_middleware(refuse_other_origins, "request")
@@ -280,7 +282,7 @@ class GuardedSocketIOInput(SocketIOInput):
             requested = data.get("session_id") if isinstance(data, dict) else None
             # Without persistence every connection is a new conversation, as in stock Rasa.
             resumes = self.session_persistence and valid_session_id(requested)
-            session_id = requested if resumes else new_session_id()
+            session_id = str(requested) if resumes else new_session_id()
             await bind(sid, session_id)
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
             logger.debug("socketio: %s confirmed as %s", sid, sender_id(session_id))
