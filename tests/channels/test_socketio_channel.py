@@ -19,15 +19,20 @@ import pytest
 import socketio
 
 from channels.guarded_rest import BUSY_REPLY, FAILURE_REPLY
-from channels.inbound_text import NON_TEXT_REPLY
+from channels.reply_texts import load_reply_texts
 from channels.socketio_channel import MAX_PACKET_BYTES
 from channels.unavailable import unavailable_reply
-from channels.webhook_payload import COMMAND_REPLY, EMPTY_MESSAGE_REPLY, MAX_MESSAGE_CHARS
+from channels.webhook_payload import MAX_MESSAGE_CHARS
 from service.launcher import PROJECT_ROOT, free_port, url_answers
 from tests.channels.socketio_visitor import SocketVisitor, quick_reply_payloads, texts, websocket_handshake
 
 CLINIC = "http://clinic.example"
 OTHER_SITE = "http://other-site.example"
+
+# The channels' own replies, as the knowledge file words them.
+NON_TEXT_REPLY = load_reply_texts().non_text
+COMMAND_REPLY = load_reply_texts().command
+EMPTY_MESSAGE_REPLY = load_reply_texts().empty
 
 
 def start_harness(channel: str, cors: list[str]) -> Iterator[str]:
