@@ -81,15 +81,15 @@ def scores() -> dict[str, AnswerScores]:
 
 
 # The targets (evaluation.answer_metrics.ANSWER_TARGETS) are not all met yet; `make eval` reports
-# them. These floors are the figures measured on the whole set when this set was added (docs/evaluation.md),
+# them. These floors are the figures last measured on the whole set (docs/evaluation.md, make eval 2026-12-01),
 # less about one message's worth, so a change that loses real people's answers fails here.
 FLOORS: dict[str, tuple[str, float]] = {
     "right FAQ answer (FAQ questions)": (">=", 0.76),
     "right answer or right first 'Did you mean' (FAQ questions)": (">=", 0.80),
-    "out-of-scope kept from any FAQ answer": (">=", 0.85),
+    "out-of-scope kept from any FAQ answer": (">=", 0.89),
     "complication report escalated": (">=", 0.70),
     "FAQ answer to a different question (all messages)": ("<=", 0.09),
-    "plain message given complication advice": ("<=", 0.05),
+    "plain message given complication advice": ("<=", 0.045),
 }
 
 

@@ -37,6 +37,7 @@ def test_eval_summary_shows_aggregates_and_no_test_part_details() -> None:
     assert "| right FAQ answer (FAQ questions) | >= 0.92 | 0.950 | 0.780 | 0.730 |" in text
     assert "0.740" in text  # the baseline on the whole real-world set
     assert "secret_topic" not in text  # the test part's per-topic results stay in results/eval.md
+    assert "realworld_topic" not in text  # and so do the whole set's, which include the test part's
 
 
 def test_the_docs_keep_their_generated_sections() -> None:
