@@ -50,7 +50,6 @@ from service.supervisor import (
     STABLE_AFTER_S,
     Server,
     StartupError,
-    _die_with_parent,
 )
 
 ENDPOINTS = PROJECT_ROOT / "cluster" / "endpoints.yml"
@@ -89,23 +88,8 @@ class ClusterServer(Server):
     user: str | None = None
     stop_signal: int = signal.SIGTERM
 
-    def spawn(self) -> subprocess.Popen:
-        if self.log_path is not None:
-            self._log_file = open(self.log_path, "a")  # noqa: SIM115 - kept open while the process runs
-        output = self._log_file
-        account: dict[str, Any] = {"user": self.user, "group": self.user, "extra_groups": []} if self.user else {}
-        self.process = subprocess.Popen(
-            self.command,
-            cwd=self.cwd,
-            env=self.env,
-            stdout=output,
-            stderr=subprocess.STDOUT if output else None,
-            umask=0o077,
-            preexec_fn=_die_with_parent,  # after the change of account, so the kernel keeps it
-            **account,
-        )
-        self.started_at = time.monotonic()
-        return self.process
+    def popen_options(self) -> dict[str, Any]:
+        return {"user": self.user, "group": self.user, "extra_groups": []} if self.user else {}
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

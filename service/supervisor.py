@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from service.ports import port_holder
 
@@ -87,6 +87,10 @@ class Server:
                     f"stop it, or set {self.port_variable} to another port"
                 ) from None
 
+    def popen_options(self) -> dict[str, Any]:
+        """More keyword arguments for ``subprocess.Popen`` (the cluster runs PostgreSQL as another account)."""
+        return {}
+
     def spawn(self) -> subprocess.Popen:
         if self.log_path is not None:  # appended: a restarted server's log follows its predecessor's
             self._log_file = open(self.log_path, "a")  # noqa: SIM115 - kept open while the process runs
@@ -98,7 +102,8 @@ class Server:
             stdout=output,
             stderr=subprocess.STDOUT if output else None,
             umask=0o077,
-            preexec_fn=_die_with_parent,
+            preexec_fn=_die_with_parent,  # after any change of account (popen_options), so the kernel keeps it
+            **self.popen_options(),
         )
         self.started_at = time.monotonic()
         return process

@@ -11,16 +11,12 @@ got, their latency, how long until a new question was answered right and until t
 
 from __future__ import annotations
 
-import asyncio
-import json
 import math
 import os
 import signal
 import time
 from collections import Counter
 from dataclasses import dataclass
-
-import aiohttp
 
 from actions.knowledge_loader import DEFAULT_KNOWLEDGE_FILE, load_knowledge_base
 from channels.unavailable import unavailable_reply
@@ -48,19 +44,8 @@ class AnsweredConversations(Conversations):
         super().__init__(*args, **kwargs)
         self.texts: dict[tuple[str, str], list[str]] = {}
 
-    async def _post(self, session: aiohttp.ClientSession, sender: str, text: str) -> tuple[int, int, str]:
-        try:
-            async with session.post(self.url, json={"sender": sender, "message": text}) as reply:
-                body = await reply.read()
-                if reply.status != 200:
-                    return reply.status, 0, ""
-                replies = json.loads(body)
-                self.texts[(sender, text)] = [item.get("text", "") for item in replies]
-                if any(item.get("recipient_id") != sender for item in replies):
-                    return CROSSED, len(replies), ""
-                return 200, len(replies), ""
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
-            return 0, 0, type(error).__name__
+    def _answered(self, sender: str, text: str, replies: list[dict]) -> None:
+        self.texts[(sender, text)] = [item.get("text", "") for item in replies]
 
 
 def reference_answers(cluster: Cluster, count: int) -> list[list[str]]:

@@ -117,6 +117,9 @@ class Conversations:
             if self.pause_s or status == 0:
                 await asyncio.sleep(self.pause_s or 0.1)  # no connection: the server is restarting
 
+    def _answered(self, sender: str, text: str, replies: list[dict]) -> None:
+        """Called with each 200 answer; a subclass may keep it (the cluster soak checks what was answered)."""
+
     async def _post(self, session: aiohttp.ClientSession, sender: str, text: str) -> tuple[int, int, str]:
         try:
             async with session.post(self.url, json={"sender": sender, "message": text}) as reply:
@@ -124,6 +127,7 @@ class Conversations:
                 if reply.status != 200:
                     return reply.status, 0, ""
                 replies = json.loads(body)
+                self._answered(sender, text, replies)
                 if any(item.get("recipient_id") != sender for item in replies):
                     return CROSSED, len(replies), ""
                 return 200, len(replies), ""
