@@ -15,6 +15,8 @@ never logged.
 
 from __future__ import annotations
 
+import abc
+import enum
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -73,12 +75,17 @@ def _end_early(
 ) -> list[EventType]:
     """A complication mid-form: escalation advice at once, and the form ends (its result says nothing)."""
     send_escalation(dispatcher, knowledge, urgency, text)
-    return [SlotSet(ENDED_EARLY_SLOT, True), SlotSet(REQUESTED_SLOT, None)]
+    return _ended_early()
 
 
 def _leave(dispatcher: CollectingDispatcher, knowledge: KnowledgeBase) -> list[EventType]:
     """ "Never mind" mid-form: said to be stopped; the result action then forgets the answers."""
     dispatcher.utter_message(text=knowledge.messages["form_stopped"])
+    return _ended_early()
+
+
+def _ended_early() -> list[EventType]:
+    """The form stops now without a result; its result action only forgets the answers."""
     return [SlotSet(ENDED_EARLY_SLOT, True), SlotSet(REQUESTED_SLOT, None)]
 
 
@@ -91,23 +98,60 @@ def _clear(slots: Iterable[str]) -> list[EventType]:
     return [SlotSet(slot, None) for slot in slots] + [SlotSet(ENDED_EARLY_SLOT, False)]
 
 
-class ValidateSuitabilityForm(FormValidationAction):
-    """One turn of the suitability check: screen, read the answer, ask the next question."""
+class Turn(enum.Enum):
+    """Why a form's validation action runs."""
+
+    STARTING = "starting"  # the form has just been activated
+    RESUMING = "resuming"  # another action answered the latest message; the form offers to carry on
+    ANSWERING = "answering"  # the latest message may answer the requested slot
+
+
+class GuidedFormValidation(FormValidationAction, abc.ABC):
+    """The steps every guided form's turn shares, before the form's own reading of the message.
+
+    A message the form is to read is screened first: a complication ends the form with
+    escalation advice, a way of saying "stop" ends it quietly. A resumed turn's message
+    was already handled by the action that answered it.
+    """
+
+    form: str
 
     def name(self) -> str:
-        return f"validate_{SUITABILITY_FORM}"
+        return f"validate_{self.form}"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         knowledge = default_knowledge_base()
+        if tracker.get_slot(REQUESTED_SLOT) is None:
+            turn = Turn.STARTING
+        else:
+            turn = Turn.RESUMING if is_resuming(tracker, self.form) else Turn.ANSWERING
+        text = latest_text(tracker)
+        if turn is not Turn.RESUMING:
+            urgency = complication_urgency(text)
+            if urgency is not Urgency.NONE:
+                return _end_early(dispatcher, knowledge, urgency, text)
+        if turn is Turn.ANSWERING and wants_to_leave(text):
+            return _leave(dispatcher, knowledge)
+        return self.take_turn(dispatcher, tracker, knowledge, turn)
+
+    @abc.abstractmethod
+    def take_turn(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: KnowledgeBase, turn: Turn
+    ) -> list[EventType]:
+        """The form's own step once the message passed the screens."""
+
+
+class ValidateSuitabilityForm(GuidedFormValidation):
+    """One turn of the suitability check: read the answer, prefill, ask the next question."""
+
+    form = SUITABILITY_FORM
+
+    def take_turn(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: KnowledgeBase, turn: Turn
+    ) -> list[EventType]:
         check = knowledge.suitability
         requested = tracker.get_slot(REQUESTED_SLOT)
-        starting = requested is None
-        resuming = not starting and is_resuming(tracker, SUITABILITY_FORM)
-        if not resuming:
-            urgency = complication_urgency(latest_text(tracker))
-            if urgency is not Urgency.NONE:
-                return _end_early(dispatcher, knowledge, urgency, latest_text(tracker))
-
+        starting, resuming = turn is Turn.STARTING, turn is Turn.RESUMING
         answers = {q.slot: tracker.get_slot(q.slot) for q in check.questions}
         new: dict[str, suitability.Answer] = {}
         if starting:
@@ -115,8 +159,6 @@ class ValidateSuitabilityForm(FormValidationAction):
                 found = suitability.mentions(message["text"], message.get("entities") or [])
                 new.update(suitability.cautions_mentioned(check, found))
         elif not resuming:
-            if wants_to_leave(latest_text(tracker)):
-                return _leave(dispatcher, knowledge)
             message = tracker.latest_message
             found = suitability.mentions(latest_text(tracker), message.get("entities") or [])
             question = check.question(requested)
@@ -196,20 +238,15 @@ def concern_buttons(knowledge: KnowledgeBase) -> list[dict[str, str]]:
     ]
 
 
-class ValidateCostEstimateForm(FormValidationAction):
+class ValidateCostEstimateForm(GuidedFormValidation):
     """One turn of the cost estimate: the concern from the conversation, or asked with buttons."""
 
-    def name(self) -> str:
-        return f"validate_{COST_ESTIMATE_FORM}"
+    form = COST_ESTIMATE_FORM
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        knowledge = default_knowledge_base()
-        starting = tracker.get_slot(REQUESTED_SLOT) is None
-        resuming = not starting and is_resuming(tracker, COST_ESTIMATE_FORM)
-        if not resuming:
-            urgency = complication_urgency(latest_text(tracker))
-            if urgency is not Urgency.NONE:
-                return _end_early(dispatcher, knowledge, urgency, latest_text(tracker))
+    def take_turn(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: KnowledgeBase, turn: Turn
+    ) -> list[EventType]:
+        starting, resuming = turn is Turn.STARTING, turn is Turn.RESUMING
         concern = None
         if starting:
             for message in reversed(list(user_messages(tracker))):
@@ -217,8 +254,6 @@ class ValidateCostEstimateForm(FormValidationAction):
                 if concern:
                     break
         elif not resuming:
-            if wants_to_leave(latest_text(tracker)):
-                return _leave(dispatcher, knowledge)
             intent = (tracker.latest_message.get("intent") or {}).get("name")
             concern = _concern_in(tracker.latest_message.get("entities") or [])
             if concern is None and intent == suitability.UNSURE_INTENT:
