@@ -29,6 +29,13 @@ Load it from endpoints.yml::
 A waiting message looks at the lock every ``poll_interval_s`` (0.05 s)
 rather than Rasa's fixed second, so a message that arrived at the other server
 waits for the answer before it, not for a clock tick.
+
+While Redis cannot be reached (restarting, a network blip), a message waits up
+to ``redis_outage_wait_s`` (5 s) for it to answer again, taking its ticket and
+its turn then, instead of failing at once: a Redis restart costs the visitors a
+slower answer rather than an error. A ticket that Redis lost (it restarted while
+the message waited) is never re-issued: that message still fails, unstored, so
+it can never run beside the turn that held the lock.
 """
 
 from __future__ import annotations
@@ -54,6 +61,10 @@ DEFAULT_SOCKET_TIMEOUT_S = 10.0
 # A ticket lives this long unless its server renews it (every third of it, while it waits or holds the lock):
 # the tickets of a server that died stop holding up its conversations after at most this long (Rasa: 60 s).
 DEFAULT_LOCK_LIFETIME_S = 10.0
+# How long a message waits for an unreachable Redis before its turn fails (a restart takes about a second).
+DEFAULT_REDIS_OUTAGE_WAIT_S = 5.0
+# Redis could not be reached: worth waiting for. Any other Redis error (a script error, wrong type) is not.
+_UNREACHABLE = (redis.ConnectionError, redis.TimeoutError)
 
 # KEYS: tickets (sorted set), counter. ARGV: now, expires, time to live in ms.
 # Expired tickets (expires < now, as Rasa's Ticket.has_expired) go first, as in Rasa's TicketLock.issue_ticket.
@@ -131,6 +142,7 @@ class AtomicRedisLockStore(LockStore):
         socket_timeout: float | None = None,
         poll_interval_s: float | None = None,
         lock_lifetime_s: float | None = None,
+        redis_outage_wait_s: float | None = None,
     ) -> None:
         config = endpoint_config
         host = host or (config.url if config is not None and config.url else "localhost")
@@ -144,6 +156,10 @@ class AtomicRedisLockStore(LockStore):
         self.key_prefix = str(key_prefix or _setting(config, "key_prefix", DEFAULT_KEY_PREFIX))
         self.poll_interval_s = float(poll_interval_s or _setting(config, "poll_interval_s", DEFAULT_POLL_INTERVAL_S))
         self.lock_lifetime_s = float(lock_lifetime_s or _setting(config, "lock_lifetime_s", DEFAULT_LOCK_LIFETIME_S))
+        outage_wait = redis_outage_wait_s
+        if outage_wait is None:
+            outage_wait = _setting(config, "redis_outage_wait_s", DEFAULT_REDIS_OUTAGE_WAIT_S)
+        self.redis_outage_wait_s = float(outage_wait)
         self._issue = self.red.register_script(_ISSUE)
         self._finish = self.red.register_script(_FINISH)
         self._replace = self.red.register_script(_REPLACE)
@@ -176,12 +192,50 @@ class AtomicRedisLockStore(LockStore):
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         """A new ticket, numbered after every ticket issued before it by any server (one atomic step)."""
-        now = time.time()
-        ttl_ms = max(1, int(lock_lifetime * 1000))
         try:
-            return int(self._issue(keys=self._keys(conversation_id), args=[now, now + lock_lifetime, ttl_ms]))
+            return self._issue_now(conversation_id, lock_lifetime)
         except redis.RedisError as error:
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+
+    def _issue_now(self, conversation_id: str, lock_lifetime: float) -> int:
+        now = time.time()
+        ttl_ms = max(1, int(lock_lifetime * 1000))
+        return int(self._issue(keys=self._keys(conversation_id), args=[now, now + lock_lifetime, ttl_ms]))
+
+    async def _issue_ticket_waiting_out_outage(self, conversation_id: str, lock_lifetime: float) -> int:
+        """``issue_ticket``, waiting up to ``redis_outage_wait_s`` while Redis cannot be reached.
+
+        Safe to retry: a call that could not reach Redis issued nothing.
+        """
+        outage = _Outage(self.redis_outage_wait_s)
+        while True:
+            try:
+                return self._issue_now(conversation_id, lock_lifetime)
+            except _UNREACHABLE as error:
+                await outage.wait_or_raise(error, self.poll_interval_s)
+            except redis.RedisError as error:
+                raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+
+    async def _wait_for_turn(self, conversation_id: str, ticket: int, pause_s: float) -> TicketLock:
+        """Rasa's ``LockStore._acquire_lock`` loop, waiting out a short Redis outage instead of failing.
+
+        Fails (``LockError``, as Rasa does) when the ticket is gone: it expired, or Redis restarted and lost
+        every ticket. Taking a new one could let this message run beside the turn that held the lock.
+        """
+        outage = _Outage(self.redis_outage_wait_s)
+        while True:
+            try:
+                lock = self.get_lock(conversation_id)
+                if lock is None or all(t.number != ticket for t in lock.tickets):
+                    break
+                if not lock.is_locked(ticket):
+                    return lock
+                outage.over()
+                await asyncio.sleep(pause_s)
+                self.update_lock(conversation_id)
+            except _UNREACHABLE as error:
+                await outage.wait_or_raise(error, pause_s)
+        raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}': its ticket is gone.")
 
     def renew_ticket(self, conversation_id: str, ticket_number: int, lock_lifetime: float) -> bool:
         """Push the ticket's expiry ``lock_lifetime`` ahead; False when it is gone (expired or Redis restarted)."""
@@ -218,13 +272,35 @@ class AtomicRedisLockStore(LockStore):
         this server waits or answers, so a long turn keeps its lock and a dead server's ticket soon expires.
         """
         lifetime = self.lock_lifetime_s
-        ticket = self.issue_ticket(conversation_id, lifetime)
+        ticket = await self._issue_ticket_waiting_out_outage(conversation_id, lifetime)
         renewing = asyncio.create_task(self._keep_renewing(conversation_id, ticket, lifetime))
         try:
-            yield await self._acquire_lock(conversation_id, ticket, min(wait_time_in_seconds, self.poll_interval_s))
+            yield await self._wait_for_turn(conversation_id, ticket, min(wait_time_in_seconds, self.poll_interval_s))
         finally:
             renewing.cancel()
             try:
                 self.cleanup(conversation_id, ticket)
             except redis.RedisError as error:  # Redis gone: the ticket expires with the keys' time to live
                 logger.warning("Could not release the lock of a conversation: %s", error)
+
+
+class _Outage:
+    """How long Redis has been unreachable for one message, and whether to go on waiting for it."""
+
+    def __init__(self, limit_s: float) -> None:
+        self.limit_s = limit_s
+        self.began: float | None = None
+
+    def over(self) -> None:
+        """Redis answered: a later outage gets the whole wait again."""
+        self.began = None
+
+    async def wait_or_raise(self, error: Exception, pause_s: float) -> None:
+        """Sleep ``pause_s`` before the next try, or raise ``LockError`` once the outage outlasts the limit."""
+        now = time.monotonic()
+        if self.began is None:
+            self.began = now
+            logger.warning("Redis cannot be reached; waiting up to %.0f s for it: %s", self.limit_s, error)
+        if now - self.began >= self.limit_s:
+            raise LockError(f"Redis could not be reached for {now - self.began:.1f} s: {error}") from error
+        await asyncio.sleep(max(pause_s, 0.05))

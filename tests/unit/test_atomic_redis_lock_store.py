@@ -199,3 +199,80 @@ def test_a_held_ticket_is_renewed_and_a_dead_servers_ticket_expires(redis_port: 
             return time.monotonic() - began
 
     assert 0.2 < asyncio.run(wait_behind_the_dead()) < 2
+
+
+def start_redis(port: int) -> subprocess.Popen:
+    command = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not tcp_answers(port, b"PING\r\n", b"+PONG"):
+        assert process.poll() is None and time.monotonic() < deadline, "redis-server did not start"
+        time.sleep(0.05)
+    return process
+
+
+def test_a_message_waits_out_a_short_redis_outage(redis_port: int) -> None:
+    """Redis down when the message arrives, back 0.5 s later: the turn runs then, instead of failing."""
+    port = free_port()
+    store = AtomicRedisLockStore(host="127.0.0.1", port=port, db=1, socket_timeout=1, redis_outage_wait_s=5)
+    later: list[subprocess.Popen] = []
+    starter = threading.Timer(0.5, lambda: later.append(start_redis(port)))
+    starter.start()
+
+    async def take_turn() -> tuple[int, float]:
+        began = time.monotonic()
+        async with store.lock("outage") as lock:
+            return lock.now_serving, time.monotonic() - began
+
+    try:
+        serving, waited = asyncio.run(take_turn())
+        assert serving == 1
+        assert 0.4 < waited < 5
+        assert store.get_lock("outage") is None  # released once Redis was back
+    finally:
+        starter.join()
+        for process in later:
+            process.terminate()
+            process.wait(10)
+
+
+def test_a_redis_outage_longer_than_the_wait_is_a_lock_error() -> None:
+    store = AtomicRedisLockStore(host="127.0.0.1", port=free_port(), db=1, socket_timeout=1, redis_outage_wait_s=0.3)
+
+    async def take_turn() -> None:
+        async with store.lock("nobody-home"):
+            raise AssertionError("the turn ran without a lock")
+
+    began = time.monotonic()
+    with pytest.raises(LockError):
+        asyncio.run(take_turn())
+    assert 0.25 < time.monotonic() - began < 3
+
+
+def test_a_ticket_redis_lost_is_not_issued_again(redis_port: int) -> None:
+    """Redis restarted (every key gone) while a message waited behind a turn: that message fails, unstored,
+    rather than taking a new ticket and running beside the turn still under way."""
+    holder, waiter = atomic(redis_port, poll_interval_s=0.01), atomic(redis_port, poll_interval_s=0.01)
+    order: list[str] = []
+
+    async def hold() -> None:
+        async with holder.lock("lost"):
+            order.append("holder in")
+            await asyncio.sleep(0.2)
+            holder.red.flushdb()  # what a Redis restart without persistence leaves
+            await asyncio.sleep(0.2)
+            order.append("holder out")
+
+    async def wait_behind() -> None:
+        await asyncio.sleep(0.05)
+        try:
+            async with waiter.lock("lost"):
+                order.append("waiter in")
+        except LockError:
+            order.append("waiter refused")
+
+    async def both() -> None:
+        await asyncio.gather(hold(), wait_behind())
+
+    asyncio.run(both())
+    assert order == ["holder in", "waiter refused", "holder out"]
