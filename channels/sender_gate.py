@@ -7,6 +7,10 @@ messages wait on an ``asyncio.Lock`` (woken the moment the previous answer is
 done, in arrival order) so Rasa's lock is always free when they reach it, and a
 conversation with ``max_in_flight`` messages already in flight is refused at
 once (the REST webhook answers 429) instead of queueing without bound.
+
+A message whose turn has come then takes one of the server's turn slots
+(channels/turn_slots.py), shared by every conversation and channel, so the
+server answers a few messages at a time, first come first served.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from types import TracebackType
+
+from channels.turn_slots import TurnSlots, server_turn_slots
 
 MAX_IN_FLIGHT_PER_SENDER = 4
 
@@ -29,10 +35,11 @@ class _Line:
 class SenderGate:
     """Per-conversation admission: ``admit`` or refuse now, then ``async with`` the ticket to take a turn."""
 
-    def __init__(self, max_in_flight: int = MAX_IN_FLIGHT_PER_SENDER) -> None:
+    def __init__(self, max_in_flight: int = MAX_IN_FLIGHT_PER_SENDER, slots: TurnSlots | None = None) -> None:
         if max_in_flight < 1:
             raise ValueError("max_in_flight must be >= 1")
         self.max_in_flight = max_in_flight
+        self.slots = slots if slots is not None else server_turn_slots()
         self._lines: dict[str, _Line] = {}
 
     def in_flight(self, sender: str) -> int:
@@ -67,9 +74,16 @@ class _Ticket:
         except BaseException:  # cancelled while waiting (the client went away): give the place back
             self._gate._leave(self._sender, self._line)
             raise
+        try:
+            await self._gate.slots.__aenter__()
+        except BaseException:
+            self._line.lock.release()
+            self._gate._leave(self._sender, self._line)
+            raise
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
+        await self._gate.slots.__aexit__(exc_type, exc, traceback)
         self._line.lock.release()
         self._gate._leave(self._sender, self._line)

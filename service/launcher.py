@@ -43,6 +43,9 @@ DEFAULT_ENVIRONMENT = {
     # two seconds overflowed 100 (the kernel's ListenOverflows counter rose by thousands in make soak), and
     # those visitors waited for TCP's SYN retransmissions (1, 3, 7, 15, 31 s) before being heard at all.
     "SANIC_BACKLOG": "1024",
+    # Turns a Rasa server answers at once (channels/turn_slots.py); more messages wait their turn in order. With
+    # every message answered at once, 200 visitors asking back to back made new visitors wait up to 52 s.
+    "RASA_MAX_CONCURRENT_TURNS": "8",
     # Rasa's --response-timeout (its default is 3600 s). Sanic reads a request's body under this limit, so a
     # body that stops half-way held its connection for an hour; nothing legitimate takes a minute.
     "RASA_RESPONSE_TIMEOUT_S": "60",
