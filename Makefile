@@ -194,7 +194,7 @@ cluster-test: $(MODEL) cluster-packages
 # Long (not in make test): the full soak with every fault, and Rasa's RedisLockStore against the atomic one.
 cluster-soak: $(MODEL) cluster-packages
 	CLUSTER_SOAK_MESSAGES=10000 CLUSTER_SOAK_CONVERSATIONS=200 CLUSTER_SOAK_RAMP_S=10 \
-	CLUSTER_SOAK_FAULTS="rasa actions postgres redis" \
+	CLUSTER_SOAK_FAULTS="rasa actions postgres redis" CLUSTER_SOAK_SETTLE_S=15 \
 	RACE_LOCK_STORES="redis atomic" RACE_CONVERSATIONS=60 RACE_ROUNDS=10 RACE_EXPECT_STOCK_PROBLEMS=1 \
 	$(PY) -m pytest -q -s tests/cluster
 
