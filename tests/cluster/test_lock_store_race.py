@@ -26,6 +26,9 @@ ROUNDS = int(os.environ.get("RACE_ROUNDS", "6"))
 # loses a ticket); make cluster-soak runs both and requires Rasa's own to show the problem.
 LOCK_STORES = {"redis": STOCK_LOCK_STORE, "atomic": ATOMIC_LOCK_STORE}
 RUN = os.environ.get("RACE_LOCK_STORES", "atomic").split()
+# The race is a matter of timing: Rasa's store lost 5, 2 and 0 of 1,200 messages in three runs of make
+# cluster-soak. Its run is repeated (fresh conversations) until it shows a problem, at most this many times.
+STOCK_ATTEMPTS = max(1, int(os.environ.get("RACE_STOCK_ATTEMPTS", "1")))
 QUESTIONS = ("does it hurt?", "how much is it?", "how long is the downtime?", "is it safe?")
 
 
@@ -68,29 +71,39 @@ async def race(cluster: Cluster, label: str) -> tuple[StoreCheck, dict[int, int]
     return check_store(cluster.database_url, acknowledged, sent, order=round_of), statuses, seconds
 
 
+def problems(result: tuple[StoreCheck, dict[int, int], float]) -> int:
+    check, statuses, _ = result
+    return check.problems + sum(n for s, n in statuses.items() if s != 200)
+
+
+def report(lock_store: str, result: tuple[StoreCheck, dict[int, int], float]) -> None:
+    check, statuses, seconds = result
+    print(
+        f"\n{lock_store}: {CONVERSATIONS} conversations x {ROUNDS} rounds of 2 simultaneous messages "
+        f"({2 * CONVERSATIONS * ROUNDS} messages) in {seconds:.1f} s, HTTP statuses {statuses}; "
+        f"{check.summary()}; problems {problems(result)}"
+    )
+    for kind in ("lost", "duplicated", "reordered", "unanswered"):
+        for line in getattr(check, kind)[:3]:
+            print(f"  e.g. {kind}: {line}")
+
+
 def test_the_atomic_lock_store_keeps_one_conversation_in_order_across_two_servers(cluster: Cluster) -> None:
     results = {}
     for label, lock_store in ((("stock" if name == "redis" else name), LOCK_STORES[name]) for name in RUN):
         restart_rasa_servers(cluster, lock_store)
-        results[label] = asyncio.run(race(cluster, label))
-        check, statuses, seconds = results[label]
-        print(
-            f"\n{lock_store}: {CONVERSATIONS} conversations x {ROUNDS} rounds of 2 simultaneous messages "
-            f"({2 * CONVERSATIONS * ROUNDS} messages) in {seconds:.1f} s, HTTP statuses {statuses}; "
-            f"{check.summary()}; problems {check.problems + sum(n for s, n in statuses.items() if s != 200)}"
-        )
-        for kind in ("lost", "duplicated", "reordered", "unanswered"):
-            for line in getattr(check, kind)[:3]:
-                print(f"  e.g. {kind}: {line}")
+        attempts = STOCK_ATTEMPTS if label == "stock" else 1
+        for attempt in range(1, attempts + 1):
+            results[label] = asyncio.run(race(cluster, f"{label}-{attempt}"))
+            report(f"{lock_store} (run {attempt} of at most {attempts})", results[label])
+            if problems(results[label]):
+                break
     atomic_check, atomic_statuses, _ = results["atomic"]
     assert atomic_check.problems == 0, atomic_check.summary()
     assert atomic_statuses == {200: 2 * CONVERSATIONS * ROUNDS}, atomic_statuses
     if "stock" not in results:
         return
-    stock_check, stock_statuses, _ = results["stock"]
-    # Rasa's own store loses a few messages in a few hundred here (under 1 %), so a short run may see none:
-    # the long run (make cluster-soak, RACE_EXPECT_STOCK_PROBLEMS=1, 4,000 messages) requires it to show.
+    # Rasa's own store loses a few messages in a thousand here, so a short run may see none: the long run
+    # (make cluster-soak, RACE_EXPECT_STOCK_PROBLEMS=1) requires one of its runs to show it.
     if os.environ.get("RACE_EXPECT_STOCK_PROBLEMS") == "1":
-        assert stock_check.problems + sum(n for s, n in stock_statuses.items() if s != 200) > 0, (
-            "Rasa's RedisLockStore showed no problem in this run"
-        )
+        assert problems(results["stock"]) > 0, f"Rasa's RedisLockStore showed no problem in {STOCK_ATTEMPTS} runs"
