@@ -31,7 +31,7 @@ HOLDOUT = load_labelled(HOLDOUT_FILE)
 MIN_ACCURACY = 0.90
 MIN_IN_SCOPE_ACCURACY = 0.95
 # Measured 2026-12-01 on an AVX2-only AMD EPYC: 0.942 for the model of the previous release (which met 0.95 on the
-# machine that last ran CI) and 0.942 for this one; the floor is that, less about four messages.
+# machine that last ran CI) and 0.939 for this one; the floor is that, less about two messages.
 IN_SCOPE_ACCURACY_FLOOR = 0.935
 MIN_OUT_OF_SCOPE_KEPT = 0.90
 MAX_WRONG_ANSWER_RATE = 0.03
