@@ -11,10 +11,10 @@ visitors' first messages took 24 s on average and up to 52 s, past the widget's
 stays quick, new connections are read at once, and waiting messages are
 answered in the order they came.
 
-The number of slots is ``RASA_MAX_CONCURRENT_TURNS`` (service/launcher.py sets
-the default). A turn that waits on the action server or the database keeps its
-slot, so the number is a trade: too few and one slow dependency holds up every
-visitor; too many and the loop is slow again. 0 turns the limit off.
+The number of slots is ``RASA_MAX_CONCURRENT_TURNS`` (default 8). A turn that
+waits on the action server or the database keeps its slot, so the number is a
+trade: too few and one slow dependency holds up every visitor; too many and the
+loop is slow again. 0 turns the limit off.
 """
 
 from __future__ import annotations
@@ -40,10 +40,6 @@ class TurnSlots:
         self.limit = limit
         self.running = 0
         self._waiting: deque[asyncio.Future[None]] = deque()
-
-    @property
-    def waiting(self) -> int:
-        return sum(not future.done() for future in self._waiting)
 
     async def __aenter__(self) -> TurnSlots:
         if self.limit <= 0:

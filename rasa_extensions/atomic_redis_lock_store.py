@@ -205,7 +205,8 @@ class AtomicRedisLockStore(LockStore):
     async def _issue_ticket_waiting_out_outage(self, conversation_id: str, lock_lifetime: float) -> int:
         """``issue_ticket``, waiting up to ``redis_outage_wait_s`` while Redis cannot be reached.
 
-        Safe to retry: a call that could not reach Redis issued nothing.
+        A refused connection issued nothing. A timeout may have issued a ticket nobody will hold; it expires
+        after ``lock_lifetime_s``, holding up only this conversation until then.
         """
         outage = _Outage(self.redis_outage_wait_s)
         while True:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from channels.provider_defaults import DEFAULT_TIMEOUT_S, TELEGRAM, TWILIO
+from channels.turn_slots import DEFAULT_MAX_CONCURRENT_TURNS
 from rasa_extensions.retention import BadRetentionError, retention_seconds
 from service.rasa_server import AUTH_TOKEN_VARIABLE
 from service.supervisor import Server, StartupError, Supervisor, stop_process
@@ -45,7 +46,7 @@ DEFAULT_ENVIRONMENT = {
     "SANIC_BACKLOG": "1024",
     # Turns a Rasa server answers at once (channels/turn_slots.py); more messages wait their turn in order. With
     # every message answered at once, 200 visitors asking back to back made new visitors wait up to 52 s.
-    "RASA_MAX_CONCURRENT_TURNS": "8",
+    "RASA_MAX_CONCURRENT_TURNS": str(DEFAULT_MAX_CONCURRENT_TURNS),
     # Rasa's --response-timeout (its default is 3600 s). Sanic reads a request's body under this limit, so a
     # body that stops half-way held its connection for an hour; nothing legitimate takes a minute.
     "RASA_RESPONSE_TIMEOUT_S": "60",
