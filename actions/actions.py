@@ -34,6 +34,7 @@ from text_screens.complication_screen import (
     complication_urgency,
 )
 from text_screens.message_screen import InputProblem, screen_message
+from text_screens.treatment_scope import only_about_another_treatment
 
 LAST_TOPIC_SLOT = "last_topic"
 AFTER_EFFECTS_TOPIC = "ask_after_effects_check"
@@ -134,8 +135,9 @@ class ActionAnswerFaq(ScreenedAction):
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: KnowledgeBase) -> list[EventType]:
         predicted = (tracker.latest_message.get("intent") or {}).get("name")
         topic = contextual_topic(tracker, knowledge, predicted)
-        if topic == AFTER_EFFECTS_TOPIC and about_another_treatment(latest_text(tracker)):
-            # "Is this normal after my TCA peel?": not a microneedling question.
+        if topic is not None and only_about_another_treatment(latest_text(tracker), topic):
+            # "Is this normal after my TCA peel?", "how many sessions to remove my tattoo?":
+            # not a microneedling question, whatever topic it resembles.
             send_menu(dispatcher, knowledge, "out_of_scope")
             return [SlotSet(LAST_TOPIC_SLOT, None)]
         if topic is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from rasa_sdk.events import SlotSet
 
 from actions.actions import (
@@ -147,6 +148,34 @@ def test_out_of_scope_gets_scope_message_and_menu_never_an_answer(knowledge) -> 
     answers = {entry.answer for entry in knowledge.faqs.values()}
     assert not any(m.get("text") in answers for m in messages)
     assert SlotSet("last_topic", None) in events
+
+
+@pytest.mark.parametrize(
+    ("text", "predicted"),
+    [
+        ("How many sessions will it take to remove my tattoo?", "ask_sessions"),
+        ("Is a Hydrafacial worth it?", "ask_product_absorption"),
+        ("is this redness normal after my TCA peel, or should I worry?", "ask_after_effects_check"),
+    ],
+)
+def test_question_about_another_treatment_only_gets_the_scope_message(knowledge, text, predicted) -> None:
+    messages, events = run(ActionAnswerFaq(), make_tracker(text, predicted))
+    assert messages[0]["text"] == knowledge.messages["out_of_scope"]
+    assert SlotSet("last_topic", None) in events
+
+
+@pytest.mark.parametrize(
+    ("text", "predicted"),
+    [
+        ("does it hurt as much as waxing", "ask_pain"),
+        ("can I combine it with botox the same week", "ask_combinations"),
+        ("how many sessions of microneedling after my tattoo removal?", "ask_sessions"),
+    ],
+)
+def test_question_relating_another_treatment_to_microneedling_is_answered(knowledge, text, predicted) -> None:
+    messages, events = run(ActionAnswerFaq(), make_tracker(text, predicted))
+    assert messages[0]["text"] == knowledge.faqs[predicted].answer
+    assert SlotSet("last_topic", predicted) in events
 
 
 def test_greeting_and_help_show_the_menu(knowledge) -> None:

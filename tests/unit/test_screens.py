@@ -11,6 +11,7 @@ from text_screens.complication_screen import (
     complication_urgency,
 )
 from text_screens.message_screen import InputProblem, screen_message
+from text_screens.treatment_scope import only_about_another_treatment
 
 
 @pytest.mark.parametrize(
@@ -163,3 +164,23 @@ def test_a_complication_read_by_the_classifier_but_asked_calmly_gets_the_after_e
     severe = make_tracker("after my filler my throat feels tight and I can't breathe", "report_complication")
     messages, _ = asyncio.run(run_action(ActionEscalateComplication(), severe))
     assert messages[0]["text"] == knowledge.emergency_escalation  # severe signs: always the full advice
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "only_other"),
+    [
+        ("How many sessions will it take to remove my tattoo?", "ask_sessions", True),
+        ("Is a Hydrafacial worth it?", "ask_benefits", True),
+        ("how long do botox results last", "ask_results", True),
+        ("my lips got lumpy after filler, is that normal or not?", "ask_after_effects_check", True),
+        ("does it hurt as much as waxing", "ask_pain", False),
+        ("which is gentler, acid peel or needles", "ask_pain", False),
+        ("can you do it with a hydrafacial on the same day", "ask_procedure", False),
+        ("is microneedling better than botox for wrinkles?", "ask_benefits", False),
+        ("and vs a chemical peel?", "ask_compare_peel", False),
+        ("should I roll my scalp before applying minoxidil", "ask_hair_growth", False),
+        ("how many sessions do I need for acne scars?", "ask_sessions", False),
+    ],
+)
+def test_question_only_about_another_treatment(text: str, topic: str, only_other: bool) -> None:
+    assert only_about_another_treatment(text, topic) is only_other
