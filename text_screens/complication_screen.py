@@ -75,7 +75,9 @@ _OTHER_TREATMENT = re.compile(
     r"\b(tca|chemical|glycolic|jessner'?s?|lactic|salicylic|acid|vi) peel|\b(had|got|did) an? (\w+ )?peel\b"
     r"|\bmy peel\b|\bpeel done\b|\bfillers?\b|\bbotox\b|\bdysport\b|\brogaine\b|\bminoxidil\b|\bpdgf\b"
     r"|\bprp injections?\b|\btattoo|\bmicroblad|\bipl\b|\blaser hair removal\b|\bhydrafacial\b|\bdermaplan"
-    r"|\bmicrodermabrasion|\bderma ?sweep|\bwax(ing|ed)\b|\bthreading\b|\bkybella\b|\bsculptra\b",
+    r"|\bmicrodermabrasion|\bderma ?sweep|\bwax(ing|ed)\b|\bthreading\b|\bkybella\b|\bsculptra\b"
+    r"|\blasers?\b|\bfraxel\b|\bco2\b|\bspray tan|\bpermanent make-?up"
+    r"|\bbrow (lamination|tint)|\blash (lift|extension)",
     re.IGNORECASE,
 )
 _MICRONEEDLING_TOO = re.compile(
