@@ -32,6 +32,7 @@ from text_screens.complication_screen import (
     about_another_treatment,
     calm_after_effect_question,
     complication_urgency,
+    mild_expected_effects_report,
 )
 from text_screens.message_screen import InputProblem, screen_message
 from text_screens.treatment_scope import only_about_another_treatment
@@ -201,9 +202,11 @@ class ActionEscalateComplication(Action):
         knowledge = default_knowledge_base()
         text = latest_text(tracker)
         urgency = complication_urgency(text)
-        if urgency is Urgency.NONE and calm_after_effect_question(text) and knowledge.faq(AFTER_EFFECTS_TOPIC):
-            # Read as a report, but a calm "is this normal?" with no warning sign: the expected
-            # effects, the warning signs to watch for and the clinic's phone, not an alarm.
+        calm = calm_after_effect_question(text) or mild_expected_effects_report(text)
+        if urgency is Urgency.NONE and calm and knowledge.faq(AFTER_EFFECTS_TOPIC):
+            # Read as a report, but a calm "is this normal?" or a mild account of expected effects,
+            # with no warning sign: the expected effects, the warning signs to watch for and the
+            # clinic's phone, not an alarm.
             return answer_topic(dispatcher, tracker, knowledge, AFTER_EFFECTS_TOPIC)
         if urgency is Urgency.NONE:
             urgency = Urgency.URGENT

@@ -14,7 +14,8 @@ import re
 _SEVERE = re.compile(
     r"can'?t breathe|cannot breathe|can not breathe|(trouble|difficulty|hard to) breath"
     r"|short(ness)? of breath|struggling to breathe|wheez"
-    r"|(throat|tongue|lips?) (is |are |feels? )?(swell|swollen|closing|tight)"
+    r"|(throat|tongue|lips?) ((is|are|was|were|feels?|felt|keeps?|kept|started|starting|began|beginning) ){0,2}(to )?"
+    r"(swell|swollen|closing|tight)"
     r"|swollen (throat|tongue|lips?)|swelling (of|in) (my )?(throat|tongue|lips?)"
     r"|faint|passed out|pass(ing)? out|dizzy|chest pain|anaphyla",
     re.IGNORECASE,
@@ -74,7 +75,7 @@ _CALM_NORMALITY_QUESTION = re.compile(
 _OTHER_TREATMENT = re.compile(
     r"\b(tca|chemical|glycolic|jessner'?s?|lactic|salicylic|acid|vi) peel|\b(had|got|did) an? (\w+ )?peel\b"
     r"|\bmy peel\b|\bpeel done\b|\bfillers?\b|\bbotox\b|\bdysport\b|\brogaine\b|\bminoxidil\b|\bpdgf\b"
-    r"|\bprp injections?\b|\btattoo|\bmicroblad|\bipl\b|\blaser hair removal\b|\bhydrafacial\b|\bdermaplan"
+    r"|\binjections?\b|\bphotofacial|\btattoo|\bmicroblad|\bipl\b|\blaser hair removal\b|\bhydrafacial\b|\bdermaplan"
     r"|\bmicrodermabrasion|\bderma ?sweep|\bwax(ing|ed)\b|\bthreading\b|\bkybella\b|\bsculptra\b"
     r"|\blasers?\b|\bfraxel\b|\bco2\b|\bspray tan|\bpermanent make-?up"
     r"|\bbrow (lamination|tint)|\blash (lift|extension)",
@@ -93,6 +94,32 @@ _FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|ive|my|me|mine)\b", re.IGNORECASE)
 # Chat often drops the pronoun: "had 1 mm done friday, now the pain is worse".
 _OWN_TREATMENT = re.compile(
     r"^\s*(had|got|did) (it |mine |my |the |a |an )?[\w. -]{0,20}\b(done|needled)\b", re.IGNORECASE
+)
+# Harm told as a story, first or third person: "she was left with scarring after a Morpheus8 session",
+# "a friend ended up in hospital with an infection". The scars people come to treat (acne, old,
+# pitted) are not harm; "suffered from" is left out for the same reason ("suffered from acne scars").
+_NARRATED_HARM = re.compile(
+    r"\b(left (her|him|them|me|us|my|his)|(was|were|been|be) left|ended up|wound up|developed|came down with"
+    r"|landed (her|him|them|me) in)\b[^.?!]{0,60}?"
+    r"\b(?<!acne )(?<!old )(?<!existing )(?<!pitted )(scar(s|ring|red)?|infections?|infected|burns?|burned|burnt"
+    r"|welts?|blisters?|granulomas?|hospital|a&e|emergency room|deformed|disfigured|inflamed)\b",
+    re.IGNORECASE,
+)
+# The after-effects the seeds call expected in the first days, and words that say they are mild.
+_EXPECTED_AFTER_EFFECTS = re.compile(
+    r"\b(red|redness|pink|pinkness|flushed|swollen|swelling|puffy|puffiness|tight|tightness|dry|dryness"
+    r"|flak(y|ing|es)|peel(ing|s)?|sunburn(t|ed)?|tender|sensitive|warm|bruis(e|es|ed|ing)|pinpoint)\b",
+    re.IGNORECASE,
+)
+_MILD = re.compile(
+    r"\b(a (bit|little|tad)|slight(ly)?|mild(ly)?|minor|somewhat|kind of|kinda|a touch)\b", re.IGNORECASE
+)
+# Words that make an expected effect a warning sign: more than mild, long-lasting, or frightening.
+_BEYOND_MILD = re.compile(
+    r"\b(so|very|really|extremely|super|severe(ly)?|huge|massive|whole face|entire|can'?t|cannot|barely|worst"
+    r"|terrible|horrible|awful|excruciating|unbearable|agony|monster|deformed|scared|worried|weeks?|months?"
+    r"|still|not going down|won'?t go|hasn'?t gone|purple|hard|lumps?|hot)\b",
+    re.IGNORECASE,
 )
 _HYPOTHETICAL_OPENING = re.compile(
     r"^\s*(will|would|could|can|might|may|does|do|is it possible|what if|how likely)\b",
@@ -136,6 +163,20 @@ def calm_after_effect_question(text: str) -> bool:
     return not any(pattern.search(text) for pattern in warnings)
 
 
+def mild_expected_effects_report(text: str) -> bool:
+    """A calm account of only the effects the seeds call expected, said to be mild, with no warning sign.
+
+    "Right after my session my skin was a bit red and slightly swollen, like a mild sunburn" is what
+    the after-effects answer describes; it gets that answer, which lists the warning signs and the
+    clinic's phone, rather than an alarm. Anything beyond mild (intensity, duration, fear), any
+    warning sign, red flag, complaint or problem in the treated area keeps the escalation.
+    """
+    if not (_EXPECTED_AFTER_EFFECTS.search(text) and _MILD.search(text)) or emergency_signs(text):
+        return False
+    warnings = (_RED_FLAGS, _WARNING_SIGNS, _COMPLAINTS, _TREATED_AREA_PROBLEMS, _BEYOND_MILD)
+    return not any(pattern.search(text) for pattern in warnings)
+
+
 def complication_urgency(text: str) -> Urgency:
     """Escalation level for a message that reports a problem, else NONE.
 
@@ -147,7 +188,8 @@ def complication_urgency(text: str) -> Urgency:
     should avoid microneedling; of those, the expected ones (swelling, burning)
     asked about calmly ("is this normal?") are left to the after-effects answer.
     A complaint about the outcome ("it ruined my skin", "looks worse since the
-    session") escalates like a symptom.
+    session") escalates like a symptom, and so does harm told as a story, about
+    anyone ("she was left with scarring after a Morpheus8 session").
     """
     if emergency_signs(text):
         return Urgency.EMERGENCY
@@ -157,6 +199,11 @@ def complication_urgency(text: str) -> Urgency:
     if _RED_FLAGS.search(text):
         return Urgency.URGENT
     tied_to_treatment = bool(_TIED_TO_TREATMENT.search(text))
+    harm = _NARRATED_HARM.search(text)
+    # The treatment comes first in the story ("the microneedling left her with burns"), or the harm
+    # is dated from it; "acne left me with scars, could microneedling help?" names it only after.
+    if harm and (tied_to_treatment or _MICRONEEDLING_TOO.search(text[: harm.start()])):
+        return Urgency.URGENT
     first_person = bool(_FIRST_PERSON.search(text))
     if _COMPLAINTS.search(text) and (first_person or tied_to_treatment or _TREATMENT_WORD.search(text)):
         return Urgency.URGENT
@@ -170,6 +217,8 @@ def complication_urgency(text: str) -> Urgency:
         return Urgency.NONE
     if _WARNING_SIGNS.search(text):
         return Urgency.URGENT
-    if _EXPECTED_SIGNS.search(text) and not _CALM_NORMALITY_QUESTION.search(text):
+    if _EXPECTED_SIGNS.search(text) and not (
+        _CALM_NORMALITY_QUESTION.search(text) or mild_expected_effects_report(text)
+    ):
         return Urgency.URGENT
     return Urgency.NONE

@@ -9,6 +9,8 @@ from text_screens.complication_screen import (
     about_another_treatment,
     calm_after_effect_question,
     complication_urgency,
+    emergency_signs,
+    mild_expected_effects_report,
 )
 from text_screens.message_screen import InputProblem, screen_message
 from text_screens.treatment_scope import only_about_another_treatment
@@ -187,3 +189,33 @@ def test_a_complication_read_by_the_classifier_but_asked_calmly_gets_the_after_e
 )
 def test_question_only_about_another_treatment(text: str, topic: str, only_other: bool) -> None:
     assert only_about_another_treatment(text, topic) is only_other
+
+
+@pytest.mark.parametrize(
+    ("text", "mild"),
+    [
+        ("right after my session my skin was a bit red and slightly swollen, like a mild sunburn", True),
+        ("woke up a little puffy and pink the day after my dermapen", True),
+        ("my face feels slightly tight and dry today after needling", True),
+        ("my face is a bit red but it's hot and getting worse after microneedling", False),
+        ("a little swelling but now there are yellow crusts", False),
+        ("slightly red and itchy bumps since my session", False),
+        ("still a bit swollen two weeks after microneedling", False),
+        ("my face is so swollen and a bit red after yesterday's session", False),
+        ("my face is red and swollen after microneedling", False),
+        ("a bit red, and my lips are starting to swell", False),
+    ],
+)
+def test_mild_account_of_expected_effects(text: str, mild: bool) -> None:
+    """Only a calm account of expected effects, said to be mild, skips the alarm; every warning keeps it."""
+    assert mild_expected_effects_report(text) is mild
+    if mild:
+        assert complication_urgency(text) is Urgency.NONE
+
+
+@pytest.mark.parametrize(
+    "text", ["My lips were swelling up and felt firm", "my tongue started to swell", "my throat felt tight"]
+)
+def test_lip_tongue_or_throat_swelling_is_an_emergency_however_told(text: str) -> None:
+    assert emergency_signs(text)
+    assert complication_urgency(text) is Urgency.EMERGENCY
