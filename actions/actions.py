@@ -39,6 +39,7 @@ from text_screens.treatment_scope import only_about_another_treatment
 
 LAST_TOPIC_SLOT = "last_topic"
 AFTER_EFFECTS_TOPIC = "ask_after_effects_check"
+COMPLICATION_INTENT = "report_complication"
 FEEDBACK_SLOT = "feedback"
 DISCLAIMER_SLOT = "disclaimer_shown"
 _PROBLEM_MESSAGES = {
@@ -68,6 +69,21 @@ def send_escalation(
     dispatcher.utter_message(text=messages[0])
     dispatcher.utter_message(text=messages[1], buttons=[answer_builder.handoff_button(knowledge)])
     return [SlotSet(LAST_TOPIC_SLOT, None)]
+
+
+def respond_to_reported_problem(
+    dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: KnowledgeBase, text: str
+) -> list[EventType]:
+    """Read as a complication report: escalate, unless it is a calm question or a mild account of expected effects.
+
+    Those get the after-effects answer (the expected effects, the warning signs to watch for and
+    the clinic's phone), not an alarm; anything else gets the escalation advice.
+    """
+    urgency = complication_urgency(text)
+    calm = calm_after_effect_question(text) or mild_expected_effects_report(text)
+    if urgency is Urgency.NONE and calm and knowledge.faq(AFTER_EFFECTS_TOPIC):
+        return answer_topic(dispatcher, tracker, knowledge, AFTER_EFFECTS_TOPIC)
+    return send_escalation(dispatcher, knowledge, Urgency.URGENT if urgency is Urgency.NONE else urgency, text)
 
 
 def send_menu(dispatcher: CollectingDispatcher, knowledge: KnowledgeBase, intro: str) -> None:
@@ -154,6 +170,9 @@ class ActionClarify(ScreenedAction):
         return "action_clarify"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: KnowledgeBase) -> list[EventType]:
+        if answer_builder.likeliest_intent(intent_ranking(tracker)) == COMPLICATION_INTENT:
+            # Unsure, but a complication report is the best guess: safety first, never a menu of FAQs.
+            return respond_to_reported_problem(dispatcher, tracker, knowledge, latest_text(tracker))
         topic = contextual_topic(tracker, knowledge, None) or answer_builder.same_topic_hesitation(
             knowledge, intent_ranking(tracker)
         )
@@ -193,24 +212,13 @@ class ActionShowMenu(Action):
 
 
 class ActionEscalateComplication(Action):
-    """Someone describes a problem after treatment: escalation advice only."""
+    """Someone describes a problem after treatment: escalation advice, or the after-effects answer when calm."""
 
     def name(self) -> str:
         return "action_escalate_complication"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        knowledge = default_knowledge_base()
-        text = latest_text(tracker)
-        urgency = complication_urgency(text)
-        calm = calm_after_effect_question(text) or mild_expected_effects_report(text)
-        if urgency is Urgency.NONE and calm and knowledge.faq(AFTER_EFFECTS_TOPIC):
-            # Read as a report, but a calm "is this normal?" or a mild account of expected effects,
-            # with no warning sign: the expected effects, the warning signs to watch for and the
-            # clinic's phone, not an alarm.
-            return answer_topic(dispatcher, tracker, knowledge, AFTER_EFFECTS_TOPIC)
-        if urgency is Urgency.NONE:
-            urgency = Urgency.URGENT
-        return send_escalation(dispatcher, knowledge, urgency, text)
+        return respond_to_reported_problem(dispatcher, tracker, default_knowledge_base(), latest_text(tracker))
 
 
 class ActionHumanHandoff(Action):

@@ -178,6 +178,12 @@ def other_topics_line(knowledge: KnowledgeBase) -> str:
     return f"{knowledge.messages['other_topics']} " + "; ".join(rest) + "." if rest else ""
 
 
+def likeliest_intent(ranking: Sequence[dict[str, object]]) -> str | None:
+    """The classifier's best guess behind a fallback: the top intent other than ``nlu_fallback``."""
+    names = [str(candidate.get("name")) for candidate in ranking if candidate.get("name") != "nlu_fallback"]
+    return names[0] if names else None
+
+
 def same_topic_hesitation(knowledge: KnowledgeBase, ranking: Sequence[dict[str, object]]) -> str | None:
     """The FAQ topic when the two likeliest intents are that topic and its guided form.
 

@@ -73,8 +73,9 @@ _CALM_NORMALITY_QUESTION = re.compile(
 # dark spots", "my lips swelled after filler". (A vampire facial or RF
 # microneedling is microneedling.)
 _OTHER_TREATMENT = re.compile(
-    r"\b(tca|chemical|glycolic|jessner'?s?|lactic|salicylic|acid|vi) peel|\b(had|got|did) an? (\w+ )?peel\b"
-    r"|\bmy peel\b|\bpeel done\b|\bfillers?\b|\bbotox\b|\bdysport\b|\brogaine\b|\bminoxidil\b|\bpdgf\b"
+    r"\btca\b|\b(chemical|glycolic|jessner'?s?|lactic|salicylic|acid|vi)( \d+ ?%)? peel"
+    r"|\b(had|got|did) an? (\w+ )?peel\b|\bmy peel\b|\bpeel done\b"
+    r"|\bfillers?\b|\bbotox\b|\bdysport\b|\brogaine\b|\bminoxidil\b|\bpdgf\b"
     r"|\binjections?\b|\bphotofacial|\btattoo|\bmicroblad|\bipl\b|\blaser hair removal\b|\bhydrafacial\b|\bdermaplan"
     r"|\bmicrodermabrasion|\bderma ?sweep|\bwax(ing|ed)\b|\bthreading\b|\bkybella\b|\bsculptra\b"
     r"|\blasers?\b|\bfraxel\b|\bco2\b|\bspray tan|\bpermanent make-?up"

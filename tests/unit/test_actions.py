@@ -178,6 +178,35 @@ def test_question_relating_another_treatment_to_microneedling_is_answered(knowle
     assert SlotSet("last_topic", predicted) in events
 
 
+def _unsure_between(first: str, second: str) -> list[dict]:
+    return [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": first, "confidence": 0.4},
+        {"name": second, "confidence": 0.3},
+    ]
+
+
+def test_unsure_with_a_complication_as_best_guess_escalates_never_did_you_mean(knowledge) -> None:
+    text = "her skin was broken, red and inflamed with welts across the cheekbones"
+    tracker = make_tracker(text, "nlu_fallback", ranking=_unsure_between("report_complication", "ask_side_effects"))
+    messages, _ = run(ActionClarify(), tracker)
+    assert messages[0]["text"] == knowledge.urgent_escalation
+    assert knowledge.messages["clarify"] not in [m.get("text") for m in messages]
+
+
+def test_unsure_with_a_complication_as_best_guess_but_a_mild_account_gets_the_after_effects_answer(knowledge) -> None:
+    text = "my forehead is flaking a bit three days after microneedling"
+    tracker = make_tracker(text, "nlu_fallback", ranking=_unsure_between("report_complication", "ask_recovery"))
+    messages, _ = run(ActionClarify(), tracker)
+    assert messages[0]["text"] == knowledge.faqs["ask_after_effects_check"].answer
+
+
+def test_unsure_with_a_complication_as_second_guess_still_asks(knowledge) -> None:
+    tracker = make_tracker("peeling", "nlu_fallback", ranking=_unsure_between("ask_recovery", "report_complication"))
+    messages, _ = run(ActionClarify(), tracker)
+    assert messages[0]["text"] == knowledge.messages["clarify"]
+
+
 def test_greeting_and_help_show_the_menu(knowledge) -> None:
     greeting, _ = run(ActionShowMenu(), make_tracker("hello", "greet"))
     help_, _ = run(ActionShowMenu(), make_tracker("what can you do", "help"))

@@ -118,6 +118,8 @@ def test_message_screen(text, problem) -> None:
     ("text", "other"),
     [
         ("I had a TCA peel last week and now the redness is spreading", True),
+        ("2 days post TCA 20% peel and I think I have done damage", True),
+        ("after my glycolic 30% peel my skin is raw", True),
         ("my lips got lumpy after filler and it's getting worse", True),
         ("since my botox my eyelid droops and it's getting worse", True),
         ("I had microneedling and a chemical peel, now there's pus", False),
