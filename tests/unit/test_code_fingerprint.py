@@ -12,9 +12,16 @@ from nlu_components import code_fingerprint
 from nlu_components.classifiers.linear_intent_classifier import LinearIntentClassifier
 from nlu_components.classifiers.unusable_input_classifier import UnusableInputClassifier
 from nlu_components.extractors.canonical_entity_extractor import CanonicalEntityExtractor
+from nlu_components.featurizers.nearest_example_featurizer import NearestExampleFeaturizer
 from nlu_components.featurizers.sentence_embedding_featurizer import SentenceEmbeddingFeaturizer
 
-COMPONENTS = [CanonicalEntityExtractor, SentenceEmbeddingFeaturizer, LinearIntentClassifier, UnusableInputClassifier]
+COMPONENTS = [
+    CanonicalEntityExtractor,
+    SentenceEmbeddingFeaturizer,
+    NearestExampleFeaturizer,
+    LinearIntentClassifier,
+    UnusableInputClassifier,
+]
 ROOT = code_fingerprint.PROJECT_ROOT
 
 
