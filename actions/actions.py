@@ -122,7 +122,7 @@ def answer_topic(
     dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: KnowledgeBase, topic: str
 ) -> list[EventType]:
     """Send the FAQ answer for a topic, with the disclaimer once per conversation."""
-    also_asked = answer_builder.also_asked_topics(knowledge, intent_ranking(tracker), topic)
+    also_asked = answer_builder.also_asked_topics(knowledge, intent_ranking(tracker), topic, latest_text(tracker))
     reply = answer_builder.faq_reply(knowledge, topic, latest_entities(tracker), also_asked)
     dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
     events: list[EventType] = [SlotSet(LAST_TOPIC_SLOT, topic)]

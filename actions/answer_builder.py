@@ -7,6 +7,7 @@ rules (which variant wins, which buttons follow) are tested directly.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,8 +31,17 @@ MIN_CLARIFY_CONFIDENCE = 0.1
 # hurt and how much is it?" ranks pain at ~0.19 under cost at ~0.80): it is
 # offered first among the buttons. The FallbackClassifier already sends
 # messages whose top two are within 0.15 to "Did you mean". Only the order of
-# the buttons depends on this value.
+# the buttons depends on these values.
 ALSO_ASKED_MIN_CONFIDENCE = 0.1
+# When the text itself reads as two questions ("...cost and does it hurt?"), the
+# classifier still ranks the whole message, and a confident model can put the
+# second part's topic at a few percent (cost 0.91, pain 0.08): any FAQ topic at
+# 1% or more is then taken as the second part.
+SEVERAL_QUESTIONS_MIN_CONFIDENCE = 0.01
+_SECOND_QUESTION = re.compile(
+    r"\?.*\w.*\?|\b(and|also|plus|or)\s+(how|what|does|do|is|are|can|will|when|where|why|who|should|would|could)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -108,11 +118,17 @@ def alternative_topics(
     return list(dict.fromkeys(topics))[:limit]
 
 
+def reads_as_several_questions(text: str) -> bool:
+    """Two question marks, or a second question joined on ("...and does it hurt?", "also, how long...")."""
+    return bool(_SECOND_QUESTION.search(text))
+
+
 def also_asked_topics(
-    knowledge: KnowledgeBase, ranking: Sequence[dict[str, Any]], answered: str, limit: int = 1
+    knowledge: KnowledgeBase, ranking: Sequence[dict[str, Any]], answered: str, text: str = "", limit: int = 1
 ) -> list[str]:
     """Other FAQ topics the classifier finds likely enough to be a second question in the message."""
-    return ranked_topics(knowledge, ranking, ALSO_ASKED_MIN_CONFIDENCE, answered)[:limit]
+    floor = SEVERAL_QUESTIONS_MIN_CONFIDENCE if reads_as_several_questions(text) else ALSO_ASKED_MIN_CONFIDENCE
+    return ranked_topics(knowledge, ranking, floor, answered)[:limit]
 
 
 def ranked_topics(

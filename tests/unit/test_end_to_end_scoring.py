@@ -95,6 +95,23 @@ def test_a_second_likely_topic_leads_the_buttons(knowledge) -> None:
     assert answer_builder.also_asked_topics(knowledge, ranking[:1] + ranking[2:], "ask_pain") == []
 
 
+@pytest.mark.parametrize(
+    ("text", "several"),
+    [
+        ("how much does microneedling cost and does it hurt?", True),
+        ("does it hurt? how much is it?", True),
+        ("what's the price, also how long is recovery", True),
+        ("does it hurt", False),
+        ("does it hurt and bleed?", False),
+        ("pain and cost?", False),
+    ],
+)
+def test_a_text_that_reads_as_two_questions_takes_a_less_likely_second_topic(knowledge, text, several) -> None:
+    ranking = [{"name": "ask_cost", "confidence": 0.91}, {"name": "ask_pain", "confidence": 0.08}]
+    assert answer_builder.reads_as_several_questions(text) is several
+    assert answer_builder.also_asked_topics(knowledge, ranking, "ask_cost", text) == (["ask_pain"] if several else [])
+
+
 def test_guided_conversations_count_as_their_topics_answer(knowledge) -> None:
     """Starting the suitability check answers "who should avoid it"; the estimate answers "cost"."""
     reader = ReplyReader(knowledge)
