@@ -89,6 +89,38 @@ def sweep(parsed: list[Parsed], faqs: set[str]) -> list[ThresholdResult]:
     return results
 
 
+def at_least_as_good(a: ThresholdResult, b: ThresholdResult) -> bool:
+    """``a`` is no worse than ``b`` on all three measures: in-scope accuracy, out-of-scope kept, wrong answers."""
+    return (
+        a.in_scope_accuracy >= b.in_scope_accuracy
+        and a.out_of_scope_kept >= b.out_of_scope_kept
+        and a.wrong_answer_rate <= b.wrong_answer_rate
+    )
+
+
+def improve_on(results: list[ThresholdResult], current: tuple[float, float]) -> ThresholdResult | None:
+    """When no pair meets the targets: among the pairs at least as good as the current one on every
+    measure, the one with the fewest wrong answers (the target furthest from reach), then the most
+    accurate; the current pair itself when nothing beats it, None when it is not in the grid.
+
+    A move that cannot make any of the three measures worse needs no trade-off to be weighed.
+    """
+    baseline = next((r for r in results if (r.threshold, r.ambiguity) == current), None)
+    if baseline is None:
+        return None
+    better = [r for r in results if at_least_as_good(r, baseline)]
+    return max(better, key=lambda r: (-r.wrong_answer_rate, r.in_scope_accuracy, r.out_of_scope_kept, r.threshold))
+
+
+def current_thresholds() -> tuple[float, float]:
+    """config.yml's FallbackClassifier (threshold, ambiguity_threshold)."""
+    import yaml
+
+    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
+    fallback = next(c for c in config["pipeline"] if c["name"] == "FallbackClassifier")
+    return float(fallback["threshold"]), float(fallback["ambiguity_threshold"])
+
+
 def choose(results: list[ThresholdResult]) -> ThresholdResult | None:
     allowed = [
         r
@@ -142,8 +174,15 @@ def main() -> int:
         )
     best = choose(results)
     if best is None:
-        print("\nNo pair meets the constraints; keep the current thresholds and improve the data.")
-        return 1
+        current = current_thresholds()
+        best = improve_on(results, current)
+        if best is None:
+            print(f"\nNo pair meets the constraints, and config.yml's pair {current} is not in the grid.")
+            return 1
+        print(
+            f"\nNo pair meets the constraints (wrong answers <= {MAX_WRONG_ANSWER_RATE}, out-of-scope kept >= "
+            f"{MIN_OUT_OF_SCOPE_KEPT}); the pair at least as good as config.yml's {current} on every measure:"
+        )
     print(f"\nChosen: threshold {best.threshold}, ambiguity_threshold {best.ambiguity} (set them in config.yml)")
     return 0
 

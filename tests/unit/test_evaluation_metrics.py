@@ -95,6 +95,21 @@ def test_threshold_choice_respects_the_safety_constraints() -> None:
     assert choose([same_but_lower, safe]) == safe  # a tie goes to the more cautious pair
 
 
+def test_without_a_pair_meeting_the_targets_only_a_pair_no_worse_on_every_measure_replaces_the_current() -> None:
+    from evaluation.tune_thresholds import ThresholdResult, improve_on
+
+    current = ThresholdResult(0.3, 0.15, 0.869, 0.898, 0.069, 28)
+    dominating = ThresholdResult(0.5, 0.0, 0.869, 0.915, 0.058, 36)
+    more_accurate_but_riskier = ThresholdResult(0.2, 0.0, 0.892, 0.881, 0.084, 0)
+    safer_but_less_accurate = ThresholdResult(0.6, 0.0, 0.841, 0.932, 0.046, 62)
+    as_good_and_more_accurate = ThresholdResult(0.2, 0.15, 0.872, 0.898, 0.069, 26)
+    grid = [current, dominating, more_accurate_but_riskier, safer_but_less_accurate, as_good_and_more_accurate]
+    assert improve_on(grid, (0.3, 0.15)) == dominating  # fewer wrong answers first, then accuracy
+    assert improve_on([current, as_good_and_more_accurate], (0.3, 0.15)) == as_good_and_more_accurate
+    assert improve_on([current, more_accurate_but_riskier, safer_but_less_accurate], (0.3, 0.15)) == current
+    assert improve_on(grid, (0.35, 0.1)) is None
+
+
 def test_validation_split_is_stratified_seeded_and_disjoint() -> None:
     from evaluation.tune_thresholds import stratified_split
 
