@@ -81,17 +81,18 @@ def scores() -> dict[str, AnswerScores]:
 
 
 # The targets (evaluation.answer_metrics.ANSWER_TARGETS) are not all met yet; `make eval` reports
-# them. These floors are the figures measured on the whole set, less about one message's worth, so a change that
-# loses real people's answers fails here. The figures move with the CPU (int8 kernels): the previous release's
-# model got 0.779 right / 0.083 wrong-topic on the machine that last ran CI and 0.760 / 0.094 on an AVX2-only AMD
-# EPYC (2026-12-01); this release's gets 0.779 / 0.088 there (docs/evaluation.md). The floors hold both.
+# them. These floors are the figures measured on the whole set, less about one message's worth and a margin for
+# the CPU, so a change that loses real people's answers fails here. The figures move with the CPU (int8
+# kernels): the release before last got 0.779 right / 0.083 wrong-topic on the machine that ran CI before and
+# 0.760 / 0.094 on an AVX2-only AMD EPYC. On that EPYC (2026-12-01) the last release got 0.779 / 0.809 / 0.894 /
+# 0.733 / 0.088 / 0.036 and this one 0.790 / 0.847 / 0.894 / 0.800 / 0.068 / 0.030 (in the order below).
 FLOORS: dict[str, tuple[str, float]] = {
-    "right FAQ answer (FAQ questions)": (">=", 0.76),
-    "right answer or right first 'Did you mean' (FAQ questions)": (">=", 0.80),
+    "right FAQ answer (FAQ questions)": (">=", 0.77),
+    "right answer or right first 'Did you mean' (FAQ questions)": (">=", 0.82),
     "out-of-scope kept from any FAQ answer": (">=", 0.87),
-    "complication report escalated": (">=", 0.70),
-    "FAQ answer to a different question (all messages)": ("<=", 0.10),
-    "plain message given complication advice": ("<=", 0.045),
+    "complication report escalated": (">=", 0.76),
+    "FAQ answer to a different question (all messages)": ("<=", 0.08),
+    "plain message given complication advice": ("<=", 0.04),
 }
 
 
