@@ -30,8 +30,8 @@ MIN_CLARIFY_CONFIDENCE = 0.1
 # A second FAQ topic this likely means the message asked two things ("does it
 # hurt and how much is it?" ranks pain at ~0.19 under cost at ~0.80): it is
 # offered first among the buttons. The FallbackClassifier already sends
-# messages whose top two are within 0.15 to "Did you mean". Only the order of
-# the buttons depends on these values.
+# messages whose top intent is under its threshold (config.yml) to "Did you
+# mean". Only the order of the buttons depends on these values.
 ALSO_ASKED_MIN_CONFIDENCE = 0.1
 # When the text itself reads as two questions ("...cost and does it hurt?"), the
 # classifier still ranks the whole message, and a confident model can put the
@@ -119,7 +119,7 @@ def alternative_topics(
 
 
 def reads_as_several_questions(text: str) -> bool:
-    """Two question marks, or a second question joined on ("...and does it hurt?", "also, how long...")."""
+    """Two question marks, or a second question joined on ("...and does it hurt?", "...also how long...")."""
     return bool(_SECOND_QUESTION.search(text))
 
 
