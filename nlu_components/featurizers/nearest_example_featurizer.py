@@ -28,7 +28,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -39,10 +39,8 @@ EXAMPLES_FILE = "nearest_examples.npz"
 
 def sentence_embedding(message: Message, source: str) -> np.ndarray | None:
     """The dense sentence feature the ``source`` featurizer added to the message's text, or None."""
-    for feature in message.features:
-        if feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE and feature.origin == source:
-            return np.asarray(feature.features, dtype=np.float32).ravel()
-    return None
+    _, sentence = message.get_dense_features(TEXT, [source])
+    return None if sentence is None else np.asarray(sentence.features, dtype=np.float32).ravel()
 
 
 class NearestExamples:
@@ -52,10 +50,9 @@ class NearestExamples:
         order = np.argsort(np.asarray(intents), kind="stable")
         self.embeddings = embeddings[order]
         self.texts = [texts[i] for i in order]
-        sorted_intents = [intents[i] for i in order]
-        self.intents = sorted(set(intents))
-        # Start row of each intent's block, in self.intents order (rows are sorted by intent).
-        self.starts = np.array([sorted_intents.index(intent) for intent in self.intents], dtype=np.int64)
+        # Rows are sorted by intent: each intent's block starts at its first row.
+        unique_intents, self.starts = np.unique(np.asarray(intents)[order], return_index=True)
+        self.intents = [str(intent) for intent in unique_intents]
         self._rows_by_text: dict[str, list[int]] = {}
         for row, text in enumerate(self.texts):
             self._rows_by_text.setdefault(text, []).append(row)
@@ -131,14 +128,10 @@ class NearestExampleFeaturizer(CodeFingerprinted, DenseFeaturizer, GraphComponen
                 f"NearestExampleFeaturizer found no '{self._config['source']}' sentence features: "
                 "list it after that featurizer in config.yml"
             )
+        embeddings = np.vstack(rows).astype(np.float32)
         with self._model_storage.write_to(self._resource) as directory:
-            np.savez(
-                directory / EXAMPLES_FILE,
-                embeddings=np.vstack(rows).astype(np.float32),
-                intents=np.array(intents),
-                texts=np.array(texts),
-            )
-        self._examples = NearestExamples(np.vstack(rows).astype(np.float32), intents, texts)
+            np.savez(directory / EXAMPLES_FILE, embeddings=embeddings, intents=np.array(intents), texts=np.array(texts))
+        self._examples = NearestExamples(embeddings, intents, texts)
         return self._resource
 
     @classmethod
