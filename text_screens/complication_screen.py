@@ -151,6 +151,15 @@ def about_another_treatment(text: str) -> bool:
     return bool(_OTHER_TREATMENT.search(text)) and not _MICRONEEDLING_TOO.search(text)
 
 
+# What rules out calm: any of these, or emergency signs, means the message is not "only expected effects".
+_WARNINGS = (_RED_FLAGS, _WARNING_SIGNS, _COMPLAINTS, _TREATED_AREA_PROBLEMS)
+
+
+def _names_a_warning(text: str, *more: re.Pattern[str]) -> bool:
+    """Emergency signs, a red flag, a warning sign, a complaint or a problem in the treated area (or ``more``)."""
+    return emergency_signs(text) or any(pattern.search(text) for pattern in (*_WARNINGS, *more))
+
+
 def calm_after_effect_question(text: str) -> bool:
     """A calm "is this normal?" with no warning sign, red flag, complaint or problem in the treated area.
 
@@ -158,10 +167,7 @@ def calm_after_effect_question(text: str) -> bool:
     person gets the after-effects answer (expected effects, the warning signs, the
     clinic's phone and the emergency number) instead of an alarm.
     """
-    if "?" not in text or not _CALM_NORMALITY_QUESTION.search(text) or emergency_signs(text):
-        return False
-    warnings = (_RED_FLAGS, _WARNING_SIGNS, _COMPLAINTS, _TREATED_AREA_PROBLEMS)
-    return not any(pattern.search(text) for pattern in warnings)
+    return "?" in text and bool(_CALM_NORMALITY_QUESTION.search(text)) and not _names_a_warning(text)
 
 
 def mild_expected_effects_report(text: str) -> bool:
@@ -172,10 +178,8 @@ def mild_expected_effects_report(text: str) -> bool:
     clinic's phone, rather than an alarm. Anything beyond mild (intensity, duration, fear), any
     warning sign, red flag, complaint or problem in the treated area keeps the escalation.
     """
-    if not (_EXPECTED_AFTER_EFFECTS.search(text) and _MILD.search(text)) or emergency_signs(text):
-        return False
-    warnings = (_RED_FLAGS, _WARNING_SIGNS, _COMPLAINTS, _TREATED_AREA_PROBLEMS, _BEYOND_MILD)
-    return not any(pattern.search(text) for pattern in warnings)
+    expected_and_mild = _EXPECTED_AFTER_EFFECTS.search(text) and _MILD.search(text)
+    return bool(expected_and_mild) and not _names_a_warning(text, _BEYOND_MILD)
 
 
 def complication_urgency(text: str) -> Urgency:
