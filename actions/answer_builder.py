@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from actions.conversation_context import Entity, is_follow_up
+from actions.conversation_context import FALLBACK_INTENT, Entity, is_follow_up
 from actions.knowledge_model import COST_ESTIMATE_INTENT, GUIDED_TOPICS, FaqEntry, KnowledgeBase
 
 Button = dict[str, str]
@@ -194,10 +194,14 @@ def other_topics_line(knowledge: KnowledgeBase) -> str:
     return f"{knowledge.messages['other_topics']} " + "; ".join(rest) + "." if rest else ""
 
 
+def guessed_intents(ranking: Sequence[dict[str, object]]) -> list[str]:
+    """The classifier's intents in ranking order, without the ``nlu_fallback`` a fallback puts first."""
+    return [str(candidate.get("name")) for candidate in ranking if candidate.get("name") != FALLBACK_INTENT]
+
+
 def likeliest_intent(ranking: Sequence[dict[str, object]]) -> str | None:
     """The classifier's best guess behind a fallback: the top intent other than ``nlu_fallback``."""
-    names = [str(candidate.get("name")) for candidate in ranking if candidate.get("name") != "nlu_fallback"]
-    return names[0] if names else None
+    return next(iter(guessed_intents(ranking)), None)
 
 
 def same_topic_hesitation(knowledge: KnowledgeBase, ranking: Sequence[dict[str, object]]) -> str | None:
@@ -207,7 +211,7 @@ def same_topic_hesitation(knowledge: KnowledgeBase, ranking: Sequence[dict[str, 
     check_suitability; both mean the same topic, so its answer (which offers the
     check) is better than "Did you mean".
     """
-    names = [str(candidate.get("name")) for candidate in ranking if candidate.get("name") != "nlu_fallback"][:2]
+    names = guessed_intents(ranking)[:2]
     topics = {GUIDED_TOPICS.get(name, name) for name in names}
     if len(names) == 2 and len(topics) == 1:
         topic = topics.pop()
