@@ -20,6 +20,7 @@ from actions.knowledge_loader import DEFAULT_KNOWLEDGE_FILE, load_knowledge_base
 from evaluation.action_replay import ActionReplay
 from evaluation.answer_metrics import AnswerScores, answer_scores, scores_by_real_world_part
 from evaluation.labelled_data import (
+    BLIND_WRITTEN_FILE,
     HOLDOUT_FILE,
     PROJECT_ROOT,
     REAL_WORLD_DEV_FILE,
@@ -64,6 +65,8 @@ def message_sets() -> dict[str, list[LabelledMessage]]:
         sets["real-world"] = load_real_world(REAL_WORLD_FILE)
     if REAL_WORLD_DEV_FILE.exists():
         sets["real-world extra dev"] = load_real_world(REAL_WORLD_DEV_FILE)
+    if BLIND_WRITTEN_FILE.exists():
+        sets["blind-written validation"] = load_real_world(BLIND_WRITTEN_FILE)
     return sets
 
 

@@ -14,6 +14,9 @@ REAL_WORLD_FILE = PROJECT_ROOT / "tests" / "nlu" / "real_world.yml"
 # More real people's messages, gathered later from sources disjoint from REAL_WORLD_FILE's, read in full while
 # improving the assistant (a development set, like real_world.yml's dev part; never training data).
 REAL_WORLD_DEV_FILE = PROJECT_ROOT / "tests" / "nlu" / "real_world_dev.yml"
+# Written blind from docs/topic-guide.md by helpers who never saw data/ or tests/: a validation set of text
+# nobody on the training side wrote (tests/nlu/test_blind_written.py keeps it out of training).
+BLIND_WRITTEN_FILE = PROJECT_ROOT / "tests" / "nlu" / "blind_written.yml"
 TRAINING_DATA_DIR = PROJECT_ROOT / "data" / "nlu"
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 OUT_OF_SCOPE = "out_of_scope"

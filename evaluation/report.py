@@ -21,6 +21,11 @@ TARGETS: dict[str, tuple[str, float]] = {
 LOWER_IS_BETTER = {"wrong-answer rate", "false escalation rate"}
 
 
+def figure(value: float) -> str:
+    """A table cell: three decimals, or "–" when the set has no message the figure counts (NaN)."""
+    return "–" if math.isnan(value) else f"{value:.3f}"
+
+
 def meets(metric: str, value: float) -> bool | None:
     return meets_target(TARGETS, metric, value)
 
@@ -43,7 +48,7 @@ def markdown(scores: dict[str, QualityScores], descriptions: dict[str, str], hea
         target = f"{TARGETS[metric][0]} {TARGETS[metric][1]:.2f}" if metric in TARGETS else ""
         met = meets(metric, values[0])
         ahead = ahead_of_baselines(metric, values[0], values[1:])
-        cells = " | ".join(f"{v:.3f}" for v in values)
+        cells = " | ".join(figure(v) for v in values)
         met_cell = "" if met is None else ("yes" if met else "**no**")
         lines.append(f"| {metric} | {target} | {cells} | {met_cell} | {'yes' if ahead else '**no**'} |")
     lines += ["", "Systems:", ""]
@@ -69,7 +74,7 @@ def answer_markdown(set_name: str, scores: dict[str, AnswerScores], ours: str) -
             else ""
         )
         met = meets_answer_target(metric, value)
-        cells = " | ".join(f"{scores[name].as_row()[metric]:.3f}" for name in names)
+        cells = " | ".join(figure(scores[name].as_row()[metric]) for name in names)
         lines.append(f"| {metric} | {target} | {cells} | {'' if met is None else ('yes' if met else '**no**')} |")
     topics = ", ".join(
         f"{topic.removeprefix('ask_')} {right}/{total}" for topic, (right, total) in scores[ours].per_topic.items()
@@ -153,7 +158,7 @@ def summary_markdown(answers: dict[str, dict[str, AnswerScores]], ours: str, mea
     lines.append("|---" * (len(sets) + 2) + "|")
     for metric in answers[sets[0]][ours].as_row():
         target = " ".join(f"{part:.2f}" if isinstance(part, float) else part for part in ANSWER_TARGETS.get(metric, ()))
-        cells = " | ".join(f"{answers[name][ours].as_row()[metric]:.3f}" for name in sets)
+        cells = " | ".join(figure(answers[name][ours].as_row()[metric]) for name in sets)
         lines.append(f"| {metric} | {target} | {cells} |")
     if "real-world" in answers:
         table = answer_markdown("real-world", answers["real-world"], ours).replace("## End to end,", "###", 1)

@@ -6,7 +6,7 @@ import pytest
 
 from evaluation.labelled_data import LabelledMessage, load_labelled
 from evaluation.metrics import macro_f1, score
-from evaluation.report import ahead_of_baselines, meets
+from evaluation.report import ahead_of_baselines, figure, meets
 from evaluation.systems import plain_text
 
 FAQS = {"ask_pain", "ask_cost"}
@@ -118,3 +118,9 @@ def test_validation_split_is_stratified_seeded_and_disjoint() -> None:
     assert sorted(e["intent"] for e in validation) == ["a", "a", "b", "b"]
     assert not {e["text"] for e in train} & {e["text"] for e in validation}
     assert stratified_split(examples, 0.2, seed=7) == (train, validation)
+
+
+def test_a_figure_no_message_counts_shows_as_a_dash_not_nan() -> None:
+    """A set without near-miss labels has no near-miss figure; the table says so instead of printing nan."""
+    assert figure(float("nan")) == "–"
+    assert figure(0.8494) == "0.849"
