@@ -47,3 +47,9 @@ class NearCopyIndex:
             if matcher.quick_ratio() >= NEAR_COPY_RATIO and matcher.ratio() >= NEAR_COPY_RATIO:
                 return original
         return None
+
+
+def near_copies(texts: Iterable[str], of: Iterable[str]) -> list[str]:
+    """The ``texts`` that copy one of ``of``: the check every evaluation set runs against training, both ways."""
+    index = NearCopyIndex(of)
+    return [text for text in texts if index.copied_example(text)]

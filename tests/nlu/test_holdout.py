@@ -20,7 +20,7 @@ from evaluation.labelled_data import (
 )
 from evaluation.metrics import QualityScores, score
 from evaluation.systems import RasaModelSystem
-from evaluation.text_similarity import NearCopyIndex
+from evaluation.text_similarity import near_copies
 from service.launcher import DEFAULT_MODEL
 
 HOLDOUT = load_labelled(HOLDOUT_FILE)
@@ -38,15 +38,12 @@ MAX_WRONG_ANSWER_RATE = 0.03
 
 
 def test_holdout_set_is_disjoint_from_training_data() -> None:
-    training = NearCopyIndex(m.text for m in load_training_messages())
-    assert [m.text for m in HOLDOUT if training.copied_example(m.text)] == []
+    assert near_copies((m.text for m in HOLDOUT), of=(m.text for m in load_training_messages())) == []
 
 
 def test_no_training_example_is_a_near_copy_of_a_holdout_example() -> None:
     """Light edits ("whats" for "what's") do not make a copied example new."""
-    holdout = NearCopyIndex(m.text for m in HOLDOUT)
-    near_copies = [m.text for m in load_training_messages() if holdout.copied_example(m.text)]
-    assert near_copies == []
+    assert near_copies((m.text for m in load_training_messages()), of=(m.text for m in HOLDOUT)) == []
 
 
 def test_holdout_set_is_large_enough() -> None:

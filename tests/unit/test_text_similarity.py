@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evaluation.text_similarity import NearCopyIndex
+from evaluation.text_similarity import NearCopyIndex, near_copies
 
 
 def test_near_copy_index() -> None:
@@ -11,3 +11,12 @@ def test_near_copy_index() -> None:
     assert index.copied_example("how long does redness last after microneedling?") is not None
     assert index.copied_example("microneedling cost") is None
     assert index.copied_example("how long does the swelling last after a chemical peel") is None
+
+
+def test_near_copies_lists_the_texts_that_copy_one_of_the_others() -> None:
+    """The direction matters: it names texts from the first set, found in the second."""
+    training = ["what is microneedling", "does microneedling hurt"]
+    evaluation = ["What is microneedling?", "how much does a session cost"]
+    assert near_copies(training, of=evaluation) == ["what is microneedling"]
+    assert near_copies(evaluation, of=training) == ["What is microneedling?"]
+    assert near_copies(["microneedling cost"], of=evaluation) == []
