@@ -9,6 +9,7 @@ import pytest
 from rasa.engine.training.fingerprinting import calculate_fingerprint_key
 
 from nlu_components import code_fingerprint
+from nlu_components.classifiers.complication_safety_margin import ComplicationSafetyMargin
 from nlu_components.classifiers.linear_intent_classifier import LinearIntentClassifier
 from nlu_components.classifiers.unusable_input_classifier import UnusableInputClassifier
 from nlu_components.extractors.canonical_entity_extractor import CanonicalEntityExtractor
@@ -20,6 +21,7 @@ COMPONENTS = [
     SentenceEmbeddingFeaturizer,
     NearestExampleFeaturizer,
     LinearIntentClassifier,
+    ComplicationSafetyMargin,
     UnusableInputClassifier,
 ]
 ROOT = code_fingerprint.PROJECT_ROOT

@@ -82,42 +82,81 @@ def test_fallback_rule_matches_rasas_threshold_and_ambiguity() -> None:
     assert decide([("ask_pain", 0.55), ("ask_cost", 0.5)], 0.5, 0.1) == "nlu_fallback"  # two close intents
 
 
-def test_threshold_choice_respects_the_safety_constraints() -> None:
-    from evaluation.tune_thresholds import MAX_WRONG_ANSWER_RATE, MIN_OUT_OF_SCOPE_KEPT, ThresholdResult, choose
+def _result(
+    threshold=0.5, ambiguity=0.0, margin=1.0, right=0.85, click=0.88, kept=0.9, caught=130, alarms=37, wrong=0.065
+):
+    from evaluation.tune_thresholds import Setting, SettingResult
+
+    return SettingResult(Setting(threshold, ambiguity, margin), right, click, kept, caught, alarms, wrong, 0.05)
+
+
+def test_the_safety_margin_with_the_fallback_rule() -> None:
+    from evaluation.tune_thresholds import Setting, decide_with_margin
+
+    ranking = [("ask_pain", 0.68), ("report_complication", 0.3)]
+    assert decide_with_margin(ranking, Setting(0.5, 0.0, 0.25)) == "report_complication"
+    assert decide_with_margin(ranking, Setting(0.5, 0.0, 1.0)) == "ask_pain"  # margin off
+    assert decide_with_margin([("ask_pain", 0.45), ("ask_cost", 0.3)], Setting(0.5, 0.0, 0.25)) == "nlu_fallback"
+
+
+def test_a_parse_replayed_as_another_intent_reads_as_the_server_would_send_it() -> None:
+    from evaluation.tune_thresholds import parse_as
+
+    served = {
+        "text": "x",
+        "intent": {"name": "nlu_fallback", "confidence": 0.5},
+        "intent_ranking": [
+            {"name": "nlu_fallback", "confidence": 0.5},
+            {"name": "ask_pain", "confidence": 0.4},
+            {"name": "report_complication", "confidence": 0.3},
+        ],
+        "entities": [],
+    }
+    as_answer = parse_as(served, "ask_pain")
+    assert as_answer["intent"] == {"name": "ask_pain", "confidence": 0.4}
+    assert [e["name"] for e in as_answer["intent_ranking"]] == ["ask_pain", "report_complication"]
+    as_fallback = parse_as(served, "nlu_fallback")
+    assert [e["name"] for e in as_fallback["intent_ranking"]] == ["nlu_fallback", "ask_pain", "report_complication"]
+    assert parse_as(served, "report_complication")["intent"] == {"name": "report_complication", "confidence": 0.3}
+
+
+def test_the_margin_catches_the_most_reports_at_no_more_than_two_false_alarms_each() -> None:
+    from evaluation.tune_thresholds import choose_margin
+
+    off = _result(margin=1.0, caught=130, alarms=37)
+    cheap = _result(margin=0.3, caught=133, alarms=39)
+    affordable = _result(margin=0.25, caught=135, alarms=43)  # +5 caught, +6 alarms
+    too_costly = _result(margin=0.1, caught=136, alarms=53)  # +6 caught, +16 alarms
+    same_catch_more_alarms = _result(margin=0.2, caught=135, alarms=46)
+    assert choose_margin([off, cheap, affordable, same_catch_more_alarms, too_costly], off) == affordable
+    assert choose_margin([off, too_costly], off) == off
+    assert choose_margin([off, _result(margin=0.4, caught=130, alarms=37)], off) == off  # nothing caught: stay off
+
+
+def test_thresholds_meeting_the_targets_win_on_right_answers_then_caution() -> None:
+    from evaluation.tune_thresholds import MAX_WRONG_ANSWER_RATE, MIN_OUT_OF_SCOPE_KEPT, choose_thresholds
 
     wrong, kept = MAX_WRONG_ANSWER_RATE, MIN_OUT_OF_SCOPE_KEPT
-    risky = ThresholdResult(0.2, 0.0, 0.95, kept - 0.1, wrong * 2, 1)  # most accurate, but too many wrong answers
-    safe = ThresholdResult(0.3, 0.15, 0.89, kept, wrong, 29)
-    safer = ThresholdResult(0.5, 0.0, 0.88, kept, wrong * 0.9, 35)
-    assert choose([risky, safe, safer]) == safe
-    assert choose([risky]) is None
-    same_but_lower = ThresholdResult(0.2, 0.15, 0.89, kept, wrong, 29)
-    assert choose([same_but_lower, safe]) == safe  # a tie goes to the more cautious pair
+    current = _result()
+    risky = _result(0.2, 0.0, right=0.95, kept=kept - 0.1, wrong=wrong * 2)
+    safe = _result(0.3, 0.15, right=0.89, kept=kept, wrong=wrong)
+    safer = _result(0.5, 0.0, right=0.88, kept=kept, wrong=wrong * 0.9)
+    assert choose_thresholds([current, risky, safe, safer], current) == safe
+    same_but_lower = _result(0.2, 0.15, right=0.89, kept=kept, wrong=wrong)
+    assert choose_thresholds([same_but_lower, safe], current) == safe  # a tie goes to the more cautious pair
 
 
-def test_without_a_pair_meeting_the_targets_only_a_pair_no_worse_on_every_measure_replaces_the_current() -> None:
-    from evaluation.tune_thresholds import ThresholdResult, improve_on
+def test_without_a_pair_meeting_the_targets_only_one_no_worse_on_every_measure_replaces_the_current() -> None:
+    from evaluation.tune_thresholds import choose_thresholds
 
-    current = ThresholdResult(0.3, 0.15, 0.869, 0.898, 0.069, 28)
-    dominating = ThresholdResult(0.5, 0.0, 0.869, 0.915, 0.058, 36)
-    more_accurate_but_riskier = ThresholdResult(0.2, 0.0, 0.892, 0.881, 0.084, 0)
-    safer_but_less_accurate = ThresholdResult(0.6, 0.0, 0.841, 0.932, 0.046, 62)
-    as_good_and_more_accurate = ThresholdResult(0.2, 0.15, 0.872, 0.898, 0.069, 26)
-    grid = [current, dominating, more_accurate_but_riskier, safer_but_less_accurate, as_good_and_more_accurate]
-    assert improve_on(grid, (0.3, 0.15)) == dominating  # fewer wrong answers first, then accuracy
-    assert improve_on([current, as_good_and_more_accurate], (0.3, 0.15)) == as_good_and_more_accurate
-    assert improve_on([current, more_accurate_but_riskier, safer_but_less_accurate], (0.3, 0.15)) == current
-    assert improve_on(grid, (0.35, 0.1)) is None
-
-
-def test_validation_split_is_stratified_seeded_and_disjoint() -> None:
-    from evaluation.tune_thresholds import stratified_split
-
-    examples = [{"intent": intent, "text": f"{intent} {i}"} for intent in ("a", "b") for i in range(10)]
-    train, validation = stratified_split(examples, 0.2, seed=7)
-    assert sorted(e["intent"] for e in validation) == ["a", "a", "b", "b"]
-    assert not {e["text"] for e in train} & {e["text"] for e in validation}
-    assert stratified_split(examples, 0.2, seed=7) == (train, validation)
+    current = _result(0.5, 0.0, kept=0.906, wrong=0.063)
+    dominating = _result(0.5, 0.05, kept=0.912, wrong=0.062)
+    more_right_but_riskier = _result(0.2, 0.0, right=0.875, kept=0.883, wrong=0.088)
+    safer_but_fewer_answers = _result(0.6, 0.0, right=0.822, kept=0.924, wrong=0.055)
+    more_alarms = _result(0.4, 0.2, kept=0.95, wrong=0.05, alarms=40)
+    grid = [current, dominating, more_right_but_riskier, safer_but_fewer_answers, more_alarms]
+    assert choose_thresholds(grid, current) == dominating
+    assert choose_thresholds([current, more_right_but_riskier, safer_but_fewer_answers], current) == current
 
 
 def test_a_figure_no_message_counts_shows_as_a_dash_not_nan() -> None:
