@@ -186,9 +186,10 @@ def choose_thresholds(results: Sequence[SettingResult], current: SettingResult) 
     if allowed:
         return max(allowed, key=lambda r: (r.right_answer, r.setting.threshold, r.setting.ambiguity))
     better = [r for r in results if at_least_as_good(r, current)]
+    # On a full tie, the current pair stays: a move must buy something.
     return max(
         better,
-        key=lambda r: (-r.wrong_answer_rate, r.right_answer, r.right_in_one_click, r.setting.threshold),
+        key=lambda r: (-r.wrong_answer_rate, r.right_answer, r.right_in_one_click, r.setting == current.setting),
         default=current,
     )
 

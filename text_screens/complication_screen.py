@@ -69,6 +69,17 @@ _CALM_NORMALITY_QUESTION = re.compile(
     r"|\bsupposed to\b|^\s*should (my|your|the) (skin|face)\b",
     re.IGNORECASE,
 )
+# Other calm ways of asking whether an effect is the usual one or will pass: "is that the usual
+# reaction?", "will they fade by themselves?", "does that settle down?", "just checking that's fine".
+# They count as calm only without a word that makes the effect more than mild (_BEYOND_MILD).
+_PASSING_EFFECT_QUESTION = re.compile(
+    r"\b(is|was|are) (this|that|it|these|those|they)( all)? (as |the |a |an )?(normal|expected|usual|typical|common)\b"
+    r"|\b(will|would|does|do|should|is) (it|this|that|they|these|those|the \w+|my \w+)( \w+)? "
+    r"(fade|settle|calm|go down|go away|clear|subside|flatten|pass|heal)\b"
+    r"|\b(checking|making sure|confirm) (that's|thats|that is|this is|it's|its|it is) (fine|ok|okay|normal|expected)\b",
+    re.IGNORECASE,
+)
+_OWN_SESSION = re.compile(r"\b(my|the|first|second|last|this|that) (session|treatment|appointment|procedure)\b", re.I)
 # Another treatment named, and nothing of microneedling: "I had a TCA peel and now
 # dark spots", "my lips swelled after filler". (A vampire facial or RF
 # microneedling is microneedling.)
@@ -167,7 +178,14 @@ def calm_after_effect_question(text: str) -> bool:
     person gets the after-effects answer (expected effects, the warning signs, the
     clinic's phone and the emergency number) instead of an alarm.
     """
-    return "?" in text and bool(_CALM_NORMALITY_QUESTION.search(text)) and not _names_a_warning(text)
+    if _names_a_warning(text):
+        return False
+    if "?" in text and _CALM_NORMALITY_QUESTION.search(text):
+        return True
+    # The newer forms also need the treatment named ("after my session", "since the microneedling"): "bumps
+    # after Profhilo, do they flatten out?" is about something else and keeps its safety reply.
+    named = _MICRONEEDLING_TOO.search(text) or _OWN_SESSION.search(text)
+    return bool(named and _PASSING_EFFECT_QUESTION.search(text)) and not _BEYOND_MILD.search(text)
 
 
 def mild_expected_effects_report(text: str) -> bool:
@@ -223,7 +241,9 @@ def complication_urgency(text: str) -> Urgency:
     if _WARNING_SIGNS.search(text):
         return Urgency.URGENT
     if _EXPECTED_SIGNS.search(text) and not (
-        _CALM_NORMALITY_QUESTION.search(text) or mild_expected_effects_report(text)
+        _CALM_NORMALITY_QUESTION.search(text)
+        or calm_after_effect_question(text)
+        or mild_expected_effects_report(text)
     ):
         return Urgency.URGENT
     return Urgency.NONE

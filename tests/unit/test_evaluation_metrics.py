@@ -157,6 +157,8 @@ def test_without_a_pair_meeting_the_targets_only_one_no_worse_on_every_measure_r
     grid = [current, dominating, more_right_but_riskier, safer_but_fewer_answers, more_alarms]
     assert choose_thresholds(grid, current) == dominating
     assert choose_thresholds([current, more_right_but_riskier, safer_but_fewer_answers], current) == current
+    same_figures = _result(0.5, 0.1, kept=0.906, wrong=0.063)
+    assert choose_thresholds([same_figures, current], current) == current  # a move must buy something
 
 
 def test_a_figure_no_message_counts_shows_as_a_dash_not_nan() -> None:

@@ -143,6 +143,14 @@ def test_another_treatment_named_without_microneedling(text: str, other: bool) -
         ("my eyes are swollen shut, I was told it was normal", False),  # no question, and a red flag
         ("I'm having a reaction since the session, is this normal?", False),
         ("my face is red after my session", False),  # a report, not a question
+        # Asking whether it is the usual reaction or will pass, with the treatment named.
+        ("Woke up puffy after microneedling. Doesn't hurt. Does that settle down?", True),
+        ("First session was yesterday and there are tiny red dots on my cheeks. Will they fade by themselves?", True),
+        ("I had my session yesterday and I'm pink and tight. Is that all as expected?", True),
+        ("Pink and a bit dry after my treatment, just checking that's fine.", True),
+        ("Got little bumps after Profhilo, do they flatten out?", False),  # not about microneedling
+        ("Still red and swollen two weeks after my session. Will it go down?", False),  # lasting: a warning
+        ("My face is so swollen after microneedling, will it go down?", False),  # more than mild
     ],
 )
 def test_calm_after_effect_questions(text: str, calm: bool) -> None:
