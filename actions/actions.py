@@ -35,11 +35,12 @@ from text_screens.complication_screen import (
     mild_expected_effects_report,
 )
 from text_screens.message_screen import InputProblem, screen_message
-from text_screens.treatment_scope import only_about_another_treatment
+from text_screens.treatment_scope import compared_treatment_topic, only_about_another_treatment
 
 LAST_TOPIC_SLOT = "last_topic"
 AFTER_EFFECTS_TOPIC = "ask_after_effects_check"
 COMPLICATION_INTENT = "report_complication"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
 FEEDBACK_SLOT = "feedback"
 DISCLAIMER_SLOT = "disclaimer_shown"
 _PROBLEM_MESSAGES = {
@@ -176,6 +177,10 @@ class ActionClarify(ScreenedAction):
         topic = contextual_topic(tracker, knowledge, None) or answer_builder.same_topic_hesitation(
             knowledge, intent_ranking(tracker)
         )
+        if topic is None and answer_builder.likeliest_intent(intent_ranking(tracker)) == OUT_OF_SCOPE_INTENT:
+            # Unsure, best guess out of scope, but the text compares microneedling with a laser or a peel.
+            comparison = compared_treatment_topic(latest_text(tracker))
+            topic = comparison if comparison is not None and knowledge.faq(comparison) else None
         if topic is not None:
             return answer_topic(dispatcher, tracker, knowledge, topic)
         buttons = answer_builder.clarification_buttons(knowledge, intent_ranking(tracker))
@@ -195,6 +200,11 @@ class ActionOutOfScope(ScreenedAction):
         return "action_out_of_scope"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: KnowledgeBase) -> list[EventType]:
+        comparison = compared_treatment_topic(latest_text(tracker))
+        if comparison is not None and knowledge.faq(comparison):
+            # "IPL or microneedling for sun damage?": the other treatment's name read as out of scope,
+            # but a comparison with microneedling is what that answer is for.
+            return answer_topic(dispatcher, tracker, knowledge, comparison)
         send_menu(dispatcher, knowledge, "out_of_scope")
         return [SlotSet(LAST_TOPIC_SLOT, None)]
 

@@ -152,6 +152,11 @@ def emergency_signs(text: str) -> bool:
     return bool(_SEVERE.search(text))
 
 
+def names_microneedling(text: str) -> bool:
+    """Does the message name microneedling in any of its forms (roller, pen, RF, vampire facial...)?"""
+    return bool(_MICRONEEDLING_TOO.search(text))
+
+
 def about_another_treatment(text: str) -> bool:
     """Does the message name another treatment and nothing of microneedling?
 
@@ -241,9 +246,7 @@ def complication_urgency(text: str) -> Urgency:
     if _WARNING_SIGNS.search(text):
         return Urgency.URGENT
     if _EXPECTED_SIGNS.search(text) and not (
-        _CALM_NORMALITY_QUESTION.search(text)
-        or calm_after_effect_question(text)
-        or mild_expected_effects_report(text)
+        _CALM_NORMALITY_QUESTION.search(text) or calm_after_effect_question(text) or mild_expected_effects_report(text)
     ):
         return Urgency.URGENT
     return Urgency.NONE

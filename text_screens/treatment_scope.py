@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from text_screens.complication_screen import about_another_treatment
+from text_screens.complication_screen import about_another_treatment, names_microneedling
 
 # Topics whose answer relates microneedling to other treatments: another treatment
 # named in the question is what the answer is about.
@@ -43,3 +43,32 @@ def only_about_another_treatment(text: str, topic: str) -> bool:
     if topic in RELATION_TOPICS or not about_another_treatment(text):
         return False
     return topic == AFTER_EFFECTS_TOPIC or not _RELATES_TREATMENTS.search(text)
+
+
+# The two comparisons the FAQ answers, by what the other side of the comparison is.
+_LASER_FAMILY = re.compile(
+    r"\b(lasers?|lazers?|fraxel|co2|ipl|photofacial|bbl|picosure|pico|halo|erbium|clear ?\+? ?brilliant|resurfacing)\b",
+    re.IGNORECASE,
+)
+_PEEL = re.compile(r"\bpeels?\b", re.IGNORECASE)
+# Wording that compares (not "with" or "combined", which ask about a combination).
+_COMPARES = re.compile(
+    r"\b(vs\.?|versus|compared?|comparison|comparing|than|or|as good as|as effective as|instead of"
+    r"|differen(ces?|t)|better|which)\b",
+    re.IGNORECASE,
+)
+
+
+def compared_treatment_topic(text: str) -> str | None:
+    """The comparison topic when ``text`` compares microneedling with a laser or with a peel, else None.
+
+    "IPL or microneedling for sun damage?", "is dermapen as good as fraxel": the classifier can read
+    the other treatment's name as out of scope, but a comparison with microneedling is exactly what
+    the laser and peel answers are about. Both a laser and a peel named: unclear, None.
+    """
+    if not (names_microneedling(text) and _COMPARES.search(text)):
+        return None
+    laser, peel = bool(_LASER_FAMILY.search(text)), bool(_PEEL.search(text))
+    if laser == peel:
+        return None
+    return "ask_compare_laser" if laser else "ask_compare_peel"

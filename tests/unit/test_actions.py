@@ -151,6 +151,34 @@ def test_out_of_scope_gets_scope_message_and_menu_never_an_answer(knowledge) -> 
 
 
 @pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("IPL or microneedling for sun damage, which would you recommend?", "ask_compare_laser"),
+        ("is dermapen as good as fraxel tbh", "ask_compare_laser"),
+        ("peel or dermapen for uneven skin tone", "ask_compare_peel"),
+    ],
+)
+def test_a_comparison_with_microneedling_read_as_out_of_scope_gets_the_comparison_answer(
+    knowledge, text: str, topic: str
+) -> None:
+    messages, events = run(ActionOutOfScope(), make_tracker(text, "out_of_scope"))
+    assert messages[0]["text"].startswith(knowledge.faqs[topic].answer.split("\n")[0])
+    assert SlotSet("last_topic", topic) in events
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.5},
+        {"name": "out_of_scope", "confidence": 0.36},
+        {"name": "ask_devices", "confidence": 0.31},
+    ]
+    messages, _ = run(ActionClarify(), make_tracker(text, "nlu_fallback", ranking=ranking))
+    assert messages[0]["text"].startswith(knowledge.faqs[topic].answer.split("\n")[0])
+
+
+def test_a_laser_question_without_microneedling_stays_out_of_scope(knowledge) -> None:
+    messages, _ = run(ActionOutOfScope(), make_tracker("is fraxel better than IPL for sun damage", "out_of_scope"))
+    assert messages[0]["text"] == knowledge.messages["out_of_scope"]
+
+
+@pytest.mark.parametrize(
     ("text", "predicted"),
     [
         ("How many sessions will it take to remove my tattoo?", "ask_sessions"),

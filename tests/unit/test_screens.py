@@ -13,7 +13,7 @@ from text_screens.complication_screen import (
     mild_expected_effects_report,
 )
 from text_screens.message_screen import InputProblem, screen_message
-from text_screens.treatment_scope import only_about_another_treatment
+from text_screens.treatment_scope import compared_treatment_topic, only_about_another_treatment
 
 
 @pytest.mark.parametrize(
@@ -229,3 +229,19 @@ def test_mild_account_of_expected_effects(text: str, mild: bool) -> None:
 def test_lip_tongue_or_throat_swelling_is_an_emergency_however_told(text: str) -> None:
     assert emergency_signs(text)
     assert complication_urgency(text) is Urgency.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("IPL or needling for sun damage", "ask_compare_laser"),
+        ("I'm deciding between Fraxel and micro-needling. What are the key differences?", "ask_compare_laser"),
+        ("is Fraxel better than dermapen", "ask_compare_laser"),
+        ("peel or dermapen for uneven skin tone", "ask_compare_peel"),
+        ("can I have laser hair removal with microneedling the same week?", None),  # a combination
+        ("is fraxel better than IPL", None),  # no microneedling
+        ("microneedling, laser or a peel: which is best?", None),  # both sides: unclear
+    ],
+)
+def test_comparison_with_microneedling(text: str, topic: str | None) -> None:
+    assert compared_treatment_topic(text) == topic
