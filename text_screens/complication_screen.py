@@ -20,6 +20,17 @@ _SEVERE = re.compile(
     r"|faint|passed out|pass(ing)? out|dizzy|chest pain|anaphyla",
     re.IGNORECASE,
 )
+# "Faint" that is not fainting now: a fear of needles told as history ("I faint at the sight of needles",
+# "I fainted at a blood test once", "scared I'll faint") or the adjective ("a faint bruise"). Those
+# phrases are taken out before the severe signs are looked for, so "I fainted after the session" stays.
+_NOT_FAINTING_NOW = re.compile(
+    r"\bfaint(s|ed|ing)? (at|when i see|when i saw|over) (the )?(sight|thought|blood|needles?|injections?|jabs?"
+    r"|a blood test)\b"
+    r"|\b(scared|afraid|worried|frightened|nervous|terrified) (of|that i'?ll|i'?ll|i might|i'?d|i will) (\w+ )?faint"
+    r"(ing)?\b"
+    r"|\bfaint (yellow|brown|pink|red|bruis\w*|marks?|lines?|redness|glow|scars?|trace|outline|dots?|spots?)\b",
+    re.IGNORECASE,
+)
 _RED_FLAGS = re.compile(
     r"\bpus\b|pussy discharge|ooz|yellow crust|discharge"
     r"|fever|chills|red streaks?|streaks"
@@ -149,7 +160,7 @@ class Urgency(enum.Enum):
 
 def emergency_signs(text: str) -> bool:
     """Symptoms that call for emergency services, whoever they are described for."""
-    return bool(_SEVERE.search(text))
+    return bool(_SEVERE.search(_NOT_FAINTING_NOW.sub(" ", text)))
 
 
 def names_microneedling(text: str) -> bool:

@@ -245,3 +245,19 @@ def test_lip_tongue_or_throat_swelling_is_an_emergency_however_told(text: str) -
 )
 def test_comparison_with_microneedling(text: str, topic: str | None) -> None:
     assert compared_treatment_topic(text) == topic
+
+
+@pytest.mark.parametrize(
+    ("text", "emergency"),
+    [
+        ("I fainted after the session and I still feel dizzy", True),
+        ("I feel faint since the treatment", True),
+        ("she fainted during her microneedling", True),
+        ("I faint at the sight of needles, will I cope with microneedling?", False),
+        ("I fainted at a blood test once, does microneedling hurt?", False),
+        ("I'm scared I'll faint, can I lie down during the session?", False),
+        ("there's a faint yellow bruise under my eye after the pen", False),
+    ],
+)
+def test_fainting_now_is_an_emergency_but_a_fear_of_needles_or_a_faint_mark_is_not(text: str, emergency: bool) -> None:
+    assert emergency_signs(text) is emergency
