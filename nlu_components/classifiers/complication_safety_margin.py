@@ -4,9 +4,9 @@ Why: the classifier picks the likeliest intent, but the two ways of being wrong
 about a complication report do not cost the same. Answering "my scars look
 deeper since the pen session" with the results FAQ leaves someone with a problem
 reassured; escalating a plain question costs a visitor a detour to the clinic's
-phone. On the blind-written validation set, half of the ten reports the
-classifier missed still gave ``report_complication`` 0.26-0.36 (behind hair
-growth, pain or results), a share plain questions rarely reach.
+phone. On the blind-written validation set (2026-12-01), the classifier alone
+missed 14 of 140 reports; 11 of them still gave ``report_complication``
+0.1 or more, behind hair growth, pain or results.
 
 So, after the FallbackClassifier, a message whose ``report_complication``
 confidence reaches ``min_confidence`` becomes a complication report, even when
