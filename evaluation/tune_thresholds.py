@@ -12,14 +12,20 @@ replayed on the classifier's ranking, and the resulting parse goes through the
 project's real rules and actions (evaluation.action_replay), so the figures
 count what the person would see: screens, clarifications and all.
 
-The rules:
-1. **Safety margin** (config.yml's thresholds): the margin that catches the most
-   complication reports the margin-off setting missed, as long as every report caught
-   costs at most FALSE_ALARMS_PER_CATCH plain messages escalated; on a tie, the higher margin.
-2. **Thresholds** (at that margin): the most right answers among pairs that answer at
-   most MAX_WRONG_ANSWER_RATE of messages with another topic and keep at least
-   MIN_OUT_OF_SCOPE_KEPT of the out-of-scope ones from FAQ answers. When no pair does,
-   the pair no worse than config.yml's on every measure with the fewest wrong answers.
+The rule, over every combination of the three settings: the most right answers among
+settings that meet the issue's targets (at most MAX_WRONG_ANSWER_RATE of messages
+answered with another topic, at least MIN_OUT_OF_SCOPE_KEPT of out-of-scope messages
+kept from FAQ answers, every complication report escalated, at most
+MAX_FALSE_ALARM_RATE of plain messages escalated). When none does, only a setting no
+worse than config.yml's on every measure may replace it, fewest wrong answers first:
+while targets are missed, no measure is traded for another.
+
+Why no trade: a first rule let each complication report caught cost up to two false
+alarms, and chose a margin of 0.1 on this set (137 of 140 reports caught against 126,
+38 false alarms against 23). On the real-world set it caught one report more of 30 and
+doubled the false alarms (0.030 -> 0.059 of plain messages): the blind writers' plain
+questions give ``report_complication`` less weight than real people's do, so the trade
+did not carry over (docs/evaluation.md).
 """
 
 from __future__ import annotations
@@ -45,9 +51,7 @@ AMBIGUITIES = (0.0, 0.05, 0.1, 0.15, 0.2)
 MARGINS = (1.0, 0.5, 0.4, 0.35, 0.3, 0.25, 0.2, 0.15, 0.1)  # 1.0: the margin is off
 MAX_WRONG_ANSWER_RATE = 0.02
 MIN_OUT_OF_SCOPE_KEPT = 0.95
-# A missed complication report can leave someone untreated; a false alarm sends a visitor to the
-# clinic's phone. Up to two false alarms are worth one report caught.
-FALSE_ALARMS_PER_CATCH = 2
+MAX_FALSE_ALARM_RATE = 0.01
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,8 @@ class SettingResult:
     false_escalations: int
     wrong_answer_rate: float
     clarify_rate: float
+    complications: int = 0  # reports in the set
+    plain_messages: int = 0  # messages where no complication is an acceptable reading
 
     @classmethod
     def of(cls, setting: Setting, scores: AnswerScores, complications: int, plain_messages: int) -> SettingResult:
@@ -83,6 +89,8 @@ class SettingResult:
             round(scores.false_escalation_rate * plain_messages),
             scores.wrong_answer_rate,
             scores.clarify_rate,
+            complications,
+            plain_messages,
         )
 
 
@@ -148,20 +156,14 @@ class ReplayedValidation:
         return self._outcomes[key]
 
 
-def choose_margin(results: Sequence[SettingResult], off: SettingResult) -> SettingResult:
-    """The margin that catches the most extra reports at no more than FALSE_ALARMS_PER_CATCH alarms each."""
-    affordable = [
-        r
-        for r in results
-        if r.complications_caught > off.complications_caught
-        and r.false_escalations - off.false_escalations
-        <= FALSE_ALARMS_PER_CATCH * (r.complications_caught - off.complications_caught)
-    ]
-    return max(affordable, key=lambda r: (r.complications_caught, r.setting.margin), default=off)
-
-
 def meets_targets(result: SettingResult) -> bool:
-    return result.wrong_answer_rate <= MAX_WRONG_ANSWER_RATE and result.out_of_scope_kept >= MIN_OUT_OF_SCOPE_KEPT
+    """Every target of the real-world issue that a setting can move."""
+    return (
+        result.wrong_answer_rate <= MAX_WRONG_ANSWER_RATE
+        and result.out_of_scope_kept >= MIN_OUT_OF_SCOPE_KEPT
+        and result.complications_caught >= result.complications
+        and result.false_escalations <= MAX_FALSE_ALARM_RATE * result.plain_messages
+    )
 
 
 def at_least_as_good(a: SettingResult, b: SettingResult) -> bool:
@@ -176,17 +178,17 @@ def at_least_as_good(a: SettingResult, b: SettingResult) -> bool:
     )
 
 
-def choose_thresholds(results: Sequence[SettingResult], current: SettingResult) -> SettingResult:
-    """The most right answers among pairs meeting the targets (the more cautious on a tie); when none
-    does, the pair no worse than ``current`` on every measure with the fewest wrong answers.
+def choose_setting(results: Sequence[SettingResult], current: SettingResult) -> SettingResult:
+    """The most right answers among settings meeting the targets (the more cautious on a tie); when none
+    does, the setting no worse than ``current`` on every measure with the fewest wrong answers.
 
     A move that cannot make any measure worse needs no trade-off to be weighed.
     """
     allowed = [r for r in results if meets_targets(r)]
     if allowed:
-        return max(allowed, key=lambda r: (r.right_answer, r.setting.threshold, r.setting.ambiguity))
+        return max(allowed, key=lambda r: (r.right_answer, r.setting.threshold, r.setting.ambiguity, r.setting.margin))
     better = [r for r in results if at_least_as_good(r, current)]
-    # On a full tie, the current pair stays: a move must buy something.
+    # On a full tie, the current setting stays: a move must buy something.
     return max(
         better,
         key=lambda r: (-r.wrong_answer_rate, r.right_answer, r.right_in_one_click, r.setting == current.setting),
@@ -240,29 +242,30 @@ def main() -> int:
         f"\nValidation: {BLIND_WRITTEN_FILE.relative_to(PROJECT_ROOT)}, {len(messages)} messages "
         f"({validation.complications} complication reports, {validation.plain_messages} plain messages)\n"
     )
-    margins = [validation.result(Setting(current.threshold, current.ambiguity, m)) for m in MARGINS]
-    print(f"Complication safety margin, at config.yml's thresholds {current.threshold} / {current.ambiguity}:\n")
-    print(table(margins))
-    margin = choose_margin(margins, margins[0]).setting.margin
-    print(f"\nChosen margin: {margin} (each report caught may cost {FALSE_ALARMS_PER_CATCH} false alarms)\n")
-    grid = [validation.result(Setting(t, a, margin)) for t in THRESHOLDS for a in AMBIGUITIES]
-    print(f"Fallback thresholds, at margin {margin}:\n")
-    print(table(grid))
-    same_pair = (current.threshold, current.ambiguity)
-    baseline = next((r for r in grid if (r.setting.threshold, r.setting.ambiguity) == same_pair), None)
-    if baseline is None:
-        print(f"\nconfig.yml's pair {current.threshold} / {current.ambiguity} is not in the grid.")
+    grid = {
+        setting: validation.result(setting)
+        for setting in (Setting(t, a, m) for t in THRESHOLDS for a in AMBIGUITIES for m in MARGINS)
+    }
+    if current not in grid:
+        print(f"config.yml's setting {current} is not in the grid.")
         return 1
-    best = choose_thresholds(grid, baseline)
+    print(f"Complication safety margin, at config.yml's thresholds {current.threshold} / {current.ambiguity}:\n")
+    print(table([grid[Setting(current.threshold, current.ambiguity, m)] for m in MARGINS]))
+    print(f"\nFallback thresholds, at config.yml's margin {current.margin}:\n")
+    print(table([grid[Setting(t, a, current.margin)] for t in THRESHOLDS for a in AMBIGUITIES]))
+    best = choose_setting(list(grid.values()), grid[current])
     if not meets_targets(best):
         print(
-            f"\nNo pair meets the targets (wrong answers <= {MAX_WRONG_ANSWER_RATE}, out-of-scope kept >= "
-            f"{MIN_OUT_OF_SCOPE_KEPT}); the pair no worse than config.yml's on every measure, fewest wrong answers:"
+            f"\nNo setting meets the targets (wrong answers <= {MAX_WRONG_ANSWER_RATE}, out-of-scope kept >= "
+            f"{MIN_OUT_OF_SCOPE_KEPT}, every complication escalated, false alarms <= {MAX_FALSE_ALARM_RATE}); "
+            "the one no worse than config.yml's on every measure, fewest wrong answers:"
         )
     print(
         f"\nChosen: FallbackClassifier threshold {best.setting.threshold}, ambiguity_threshold "
-        f"{best.setting.ambiguity}; ComplicationSafetyMargin min_confidence {margin} (set them in config.yml)"
+        f"{best.setting.ambiguity}; ComplicationSafetyMargin min_confidence {best.setting.margin} "
+        "(set them in config.yml)"
     )
+    print(table([best]))
     return 0
 
 

@@ -87,7 +87,9 @@ def _result(
 ):
     from evaluation.tune_thresholds import Setting, SettingResult
 
-    return SettingResult(Setting(threshold, ambiguity, margin), right, click, kept, caught, alarms, wrong, 0.05)
+    return SettingResult(
+        Setting(threshold, ambiguity, margin), right, click, kept, caught, alarms, wrong, 0.05, 140, 1774
+    )
 
 
 def test_the_safety_margin_with_the_fallback_rule() -> None:
@@ -120,34 +122,35 @@ def test_a_parse_replayed_as_another_intent_reads_as_the_server_would_send_it() 
     assert parse_as(served, "report_complication")["intent"] == {"name": "report_complication", "confidence": 0.3}
 
 
-def test_the_margin_catches_the_most_reports_at_no_more_than_two_false_alarms_each() -> None:
-    from evaluation.tune_thresholds import choose_margin
+def test_a_margin_that_buys_reports_with_false_alarms_is_not_taken_while_targets_are_missed() -> None:
+    """The margin trades false alarms for reports caught; with both targets missed, no trade is made."""
+    from evaluation.tune_thresholds import choose_setting
 
-    off = _result(margin=1.0, caught=130, alarms=37)
-    cheap = _result(margin=0.3, caught=133, alarms=39)
-    affordable = _result(margin=0.25, caught=135, alarms=43)  # +5 caught, +6 alarms
-    too_costly = _result(margin=0.1, caught=136, alarms=53)  # +6 caught, +16 alarms
-    same_catch_more_alarms = _result(margin=0.2, caught=135, alarms=46)
-    assert choose_margin([off, cheap, affordable, same_catch_more_alarms, too_costly], off) == affordable
-    assert choose_margin([off, too_costly], off) == off
-    assert choose_margin([off, _result(margin=0.4, caught=130, alarms=37)], off) == off  # nothing caught: stay off
+    off = _result(margin=1.0, caught=126, alarms=23, wrong=0.057)
+    trade = _result(margin=0.1, caught=137, alarms=38, wrong=0.053)  # the first rule's 2:1 choice
+    free = _result(margin=0.3, caught=129, alarms=23, wrong=0.056)  # more reports, no more alarms
+    assert choose_setting([off, trade], off) == off
+    assert choose_setting([off, trade, free], off) == free
 
 
 def test_thresholds_meeting_the_targets_win_on_right_answers_then_caution() -> None:
-    from evaluation.tune_thresholds import MAX_WRONG_ANSWER_RATE, MIN_OUT_OF_SCOPE_KEPT, choose_thresholds
+    from evaluation.tune_thresholds import MAX_WRONG_ANSWER_RATE, MIN_OUT_OF_SCOPE_KEPT, choose_setting
 
     wrong, kept = MAX_WRONG_ANSWER_RATE, MIN_OUT_OF_SCOPE_KEPT
+    safety = {"caught": 140, "alarms": 17}  # every report of 140 escalated, under 1% of 1,774 plain messages
     current = _result()
-    risky = _result(0.2, 0.0, right=0.95, kept=kept - 0.1, wrong=wrong * 2)
-    safe = _result(0.3, 0.15, right=0.89, kept=kept, wrong=wrong)
-    safer = _result(0.5, 0.0, right=0.88, kept=kept, wrong=wrong * 0.9)
-    assert choose_thresholds([current, risky, safe, safer], current) == safe
-    same_but_lower = _result(0.2, 0.15, right=0.89, kept=kept, wrong=wrong)
-    assert choose_thresholds([same_but_lower, safe], current) == safe  # a tie goes to the more cautious pair
+    risky = _result(0.2, 0.0, right=0.95, kept=kept - 0.1, wrong=wrong * 2, **safety)
+    safe = _result(0.3, 0.15, right=0.89, kept=kept, wrong=wrong, **safety)
+    safer = _result(0.5, 0.0, right=0.88, kept=kept, wrong=wrong * 0.9, **safety)
+    misses_a_report = _result(0.5, 0.05, right=0.9, kept=kept, wrong=wrong, caught=139, alarms=17)
+    too_many_alarms = _result(0.5, 0.1, right=0.9, kept=kept, wrong=wrong, caught=140, alarms=18)
+    assert choose_setting([current, risky, safe, safer, misses_a_report, too_many_alarms], current) == safe
+    same_but_lower = _result(0.2, 0.15, right=0.89, kept=kept, wrong=wrong, **safety)
+    assert choose_setting([same_but_lower, safe], current) == safe  # a tie goes to the more cautious pair
 
 
 def test_without_a_pair_meeting_the_targets_only_one_no_worse_on_every_measure_replaces_the_current() -> None:
-    from evaluation.tune_thresholds import choose_thresholds
+    from evaluation.tune_thresholds import choose_setting
 
     current = _result(0.5, 0.0, kept=0.906, wrong=0.063)
     dominating = _result(0.5, 0.05, kept=0.912, wrong=0.062)
@@ -155,10 +158,10 @@ def test_without_a_pair_meeting_the_targets_only_one_no_worse_on_every_measure_r
     safer_but_fewer_answers = _result(0.6, 0.0, right=0.822, kept=0.924, wrong=0.055)
     more_alarms = _result(0.4, 0.2, kept=0.95, wrong=0.05, alarms=40)
     grid = [current, dominating, more_right_but_riskier, safer_but_fewer_answers, more_alarms]
-    assert choose_thresholds(grid, current) == dominating
-    assert choose_thresholds([current, more_right_but_riskier, safer_but_fewer_answers], current) == current
+    assert choose_setting(grid, current) == dominating
+    assert choose_setting([current, more_right_but_riskier, safer_but_fewer_answers], current) == current
     same_figures = _result(0.5, 0.1, kept=0.906, wrong=0.063)
-    assert choose_thresholds([same_figures, current], current) == current  # a move must buy something
+    assert choose_setting([same_figures, current], current) == current  # a move must buy something
 
 
 def test_a_figure_no_message_counts_shows_as_a_dash_not_nan() -> None:
