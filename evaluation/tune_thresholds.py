@@ -202,7 +202,7 @@ def current_setting() -> Setting:
 
     pipeline = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
     fallback = next(c for c in pipeline if c["name"] == "FallbackClassifier")
-    margin = next((c for c in pipeline if c["name"].endswith("ComplicationSafetyMargin")), {})
+    margin: dict[str, Any] = next((c for c in pipeline if c["name"].endswith("ComplicationSafetyMargin")), {})
     return Setting(
         float(fallback["threshold"]), float(fallback["ambiguity_threshold"]), float(margin.get("min_confidence", 1.0))
     )

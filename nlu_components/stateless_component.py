@@ -12,7 +12,11 @@ from nlu_components.code_fingerprint import CodeFingerprinted
 
 
 class StatelessComponent(CodeFingerprinted, GraphComponent):
-    """Created without configuration or storage; its behaviour is a pure function of the message."""
+    """Nothing to train or load: its behaviour is a pure function of the message and its configuration."""
+
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        # Rasa passes the config with get_default_config() merged in; direct callers may pass nothing.
+        self.config = {**self.get_default_config(), **(config or {})}
 
     @classmethod
     def create(
@@ -22,5 +26,5 @@ class StatelessComponent(CodeFingerprinted, GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> GraphComponent:
-        """Rasa's constructor hook: nothing to read, so just instantiate."""
-        return cls()
+        """Rasa's constructor hook: no storage to read, only the configuration."""
+        return cls(config)

@@ -22,15 +22,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu_components.code_fingerprint import CodeFingerprinted
+from nlu_components.stateless_component import StatelessComponent
 
 COMPLICATION_INTENT = "report_complication"
 
@@ -60,7 +57,7 @@ def with_safety_margin(
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class ComplicationSafetyMargin(CodeFingerprinted, GraphComponent):
+class ComplicationSafetyMargin(StatelessComponent):
     """Makes a message a complication report when ``report_complication`` scores at least ``min_confidence``."""
 
     @staticmethod
@@ -68,22 +65,12 @@ class ComplicationSafetyMargin(CodeFingerprinted, GraphComponent):
         # Off unless config.yml sets a margin: the value belongs to the trained classifier's calibration.
         return {"min_confidence": 1.0}
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.min_confidence = float(config["min_confidence"])
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        super().__init__(config)
+        self.min_confidence = float(self.config["min_confidence"])
         if self.min_confidence <= 0.0:
             # Every message would become a complication report, whatever it says.
             raise ValueError(f"ComplicationSafetyMargin: min_confidence must be above 0, got {self.min_confidence}")
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> GraphComponent:
-        """Rasa's constructor hook: nothing to train or load, only the margin to read."""
-        return cls(config)
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Turn each message whose complication confidence reaches the margin into a complication report."""
