@@ -11,7 +11,10 @@ NEAR_COPY_MIN_WORDS = 5
 
 
 def normalise(text: str) -> str:
-    """Lowercase, punctuation and spacing folded: "What's it?" == "whats it"."""
+    """Lowercase, punctuation and spacing folded: "What is it?!" == "what is  it".
+
+    An apostrophe is punctuation too, so "What's it?" becomes "what s it", not "whats it".
+    """
     return re.sub(r"\W+", " ", text.lower()).strip()
 
 

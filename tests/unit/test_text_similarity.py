@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evaluation.text_similarity import NearCopyIndex, near_copies
+from evaluation.text_similarity import NearCopyIndex, near_copies, normalise
 
 
 def test_near_copy_index() -> None:
@@ -20,3 +20,8 @@ def test_near_copies_lists_the_texts_that_copy_one_of_the_others() -> None:
     assert near_copies(training, of=evaluation) == ["what is microneedling"]
     assert near_copies(evaluation, of=training) == ["What is microneedling?"]
     assert near_copies(["microneedling cost"], of=evaluation) == []
+
+
+def test_normalise_folds_case_punctuation_and_spacing_and_splits_at_apostrophes() -> None:
+    assert normalise("What is it?!") == normalise("what is  it") == "what is it"
+    assert normalise("What's it?") == "what s it"
