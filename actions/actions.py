@@ -87,6 +87,12 @@ def respond_to_reported_problem(
     return send_escalation(dispatcher, knowledge, Urgency.URGENT if urgency is Urgency.NONE else urgency, text)
 
 
+def comparison_topic(knowledge: KnowledgeBase, text: str) -> str | None:
+    """The laser or peel comparison topic the text asks about, when the knowledge file answers it."""
+    topic = compared_treatment_topic(text)
+    return topic if topic is not None and knowledge.faq(topic) else None
+
+
 def send_menu(dispatcher: CollectingDispatcher, knowledge: KnowledgeBase, intro: str) -> None:
     """An intro message with the topic menu as buttons, and the other topics named."""
     dispatcher.utter_message(text=knowledge.messages[intro], buttons=answer_builder.menu_buttons(knowledge))
@@ -179,8 +185,7 @@ class ActionClarify(ScreenedAction):
         )
         if topic is None and answer_builder.likeliest_intent(intent_ranking(tracker)) == OUT_OF_SCOPE_INTENT:
             # Unsure, best guess out of scope, but the text compares microneedling with a laser or a peel.
-            comparison = compared_treatment_topic(latest_text(tracker))
-            topic = comparison if comparison is not None and knowledge.faq(comparison) else None
+            topic = comparison_topic(knowledge, latest_text(tracker))
         if topic is not None:
             return answer_topic(dispatcher, tracker, knowledge, topic)
         buttons = answer_builder.clarification_buttons(knowledge, intent_ranking(tracker))
@@ -200,8 +205,8 @@ class ActionOutOfScope(ScreenedAction):
         return "action_out_of_scope"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: KnowledgeBase) -> list[EventType]:
-        comparison = compared_treatment_topic(latest_text(tracker))
-        if comparison is not None and knowledge.faq(comparison):
+        comparison = comparison_topic(knowledge, latest_text(tracker))
+        if comparison is not None:
             # "IPL or microneedling for sun damage?": the other treatment's name read as out of scope,
             # but a comparison with microneedling is what that answer is for.
             return answer_topic(dispatcher, tracker, knowledge, comparison)

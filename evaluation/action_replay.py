@@ -20,10 +20,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions as action_module
 from actions import guided_forms
+from actions.conversation_context import FALLBACK_INTENT
 from evaluation.labelled_data import DOMAIN_FILE, PROJECT_ROOT
 
 RULES_DIR = PROJECT_ROOT / "data" / "rules"
-FALLBACK_INTENT = "nlu_fallback"
 
 
 def _rules(rules_dir: Path) -> list[dict[str, Any]]:

@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from actions.conversation_context import FALLBACK_INTENT
 from evaluation.answer_metrics import AnswerScores, answer_scores
 from evaluation.labelled_data import (
     BLIND_WRITTEN_FILE,
@@ -44,8 +45,8 @@ from evaluation.labelled_data import (
     faq_intents,
     load_real_world,
 )
+from nlu_components.classifiers.complication_safety_margin import with_safety_margin
 
-FALLBACK_INTENT = "nlu_fallback"
 THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6)
 AMBIGUITIES = (0.0, 0.05, 0.1, 0.15, 0.2)
 MARGINS = (1.0, 0.5, 0.4, 0.35, 0.3, 0.25, 0.2, 0.15, 0.1)  # 1.0: the margin is off
@@ -75,8 +76,8 @@ class SettingResult:
     false_escalations: int
     wrong_answer_rate: float
     clarify_rate: float
-    complications: int = 0  # reports in the set
-    plain_messages: int = 0  # messages where no complication is an acceptable reading
+    complications: int  # reports in the set
+    plain_messages: int  # messages where no complication is an acceptable reading
 
     @classmethod
     def of(cls, setting: Setting, scores: AnswerScores, complications: int, plain_messages: int) -> SettingResult:
@@ -102,25 +103,24 @@ def decide(ranking: Sequence[tuple[str, float]], threshold: float, ambiguity: fl
     return top
 
 
-def decide_with_margin(ranking: Sequence[tuple[str, float]], setting: Setting) -> str:
-    """The intent the pipeline ends with: the fallback rule, then the complication safety margin."""
-    if dict(ranking).get(COMPLICATION, 0.0) >= setting.margin:
-        return COMPLICATION
-    return decide(ranking, setting.threshold, setting.ambiguity)
+def classifier_ranking(parse: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ranking entries the classifier scored, without the ``nlu_fallback`` a fallback adds."""
+    return [entry for entry in parse.get("intent_ranking") or [] if entry.get("name") != FALLBACK_INTENT]
 
 
-def classifier_ranking(parse: dict[str, Any]) -> list[tuple[str, float]]:
-    """(intent, confidence) as the classifier ranked them, without the ``nlu_fallback`` a fallback adds."""
-    return [
-        (str(entry["name"]), float(entry["confidence"]))
-        for entry in parse.get("intent_ranking") or []
-        if entry["name"] != FALLBACK_INTENT
-    ]
+def final_intent(ranking: list[dict[str, Any]], setting: Setting) -> str:
+    """The intent the pipeline ends with: Rasa's fallback rule on the classifier's ranking, then the
+    project's ComplicationSafetyMargin itself (its ``with_safety_margin``), so the replay cannot drift from it.
+    """
+    top_two = [(str(entry["name"]), float(entry["confidence"])) for entry in ranking[:2]]
+    after_fallback = {"name": decide(top_two, setting.threshold, setting.ambiguity)}
+    intent, _ = with_safety_margin(after_fallback, ranking, setting.margin)
+    return str(intent["name"])
 
 
 def parse_as(parse: dict[str, Any], intent: str) -> dict[str, Any]:
     """The parse the actions would get had the pipeline ended with ``intent`` (ranking as the server sends it)."""
-    ranking = [entry for entry in parse.get("intent_ranking") or [] if entry.get("name") != FALLBACK_INTENT]
+    ranking = classifier_ranking(parse)
     confidence = next((float(e["confidence"]) for e in ranking if e.get("name") == intent), 1.0)
     if intent == FALLBACK_INTENT:
         ranking = [{"name": FALLBACK_INTENT, "confidence": confidence}, *ranking]
@@ -144,7 +144,7 @@ class ReplayedValidation:
         self.plain_messages = sum(COMPLICATION not in m.acceptable for m in messages)
 
     def result(self, setting: Setting) -> SettingResult:
-        outcomes = [self._outcome(i, decide_with_margin(ranking, setting)) for i, ranking in enumerate(self._rankings)]
+        outcomes = [self._outcome(i, final_intent(ranking, setting)) for i, ranking in enumerate(self._rankings)]
         scores = answer_scores(self.messages, outcomes, self._faqs)
         return SettingResult.of(setting, scores, self.complications, self.plain_messages)
 
