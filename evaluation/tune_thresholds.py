@@ -108,13 +108,13 @@ def classifier_ranking(parse: dict[str, Any]) -> list[dict[str, Any]]:
     return [entry for entry in parse.get("intent_ranking") or [] if entry.get("name") != FALLBACK_INTENT]
 
 
-def final_intent(ranking: list[dict[str, Any]], setting: Setting, text: str) -> str:
+def final_intent(ranking: list[dict[str, Any]], setting: Setting) -> str:
     """The intent the pipeline ends with: Rasa's fallback rule on the classifier's ranking, then the
     project's ComplicationSafetyMargin itself (its ``with_safety_margin``), so the replay cannot drift from it.
     """
     top_two = [(str(entry["name"]), float(entry["confidence"])) for entry in ranking[:2]]
     after_fallback = {"name": decide(top_two, setting.threshold, setting.ambiguity)}
-    intent, _ = with_safety_margin(after_fallback, ranking, setting.margin, text)
+    intent, _ = with_safety_margin(after_fallback, ranking, setting.margin)
     return str(intent["name"])
 
 
@@ -144,10 +144,7 @@ class ReplayedValidation:
         self.plain_messages = sum(COMPLICATION not in m.acceptable for m in messages)
 
     def result(self, setting: Setting) -> SettingResult:
-        outcomes = [
-            self._outcome(i, final_intent(ranking, setting, message.text))
-            for i, (ranking, message) in enumerate(zip(self._rankings, self.messages, strict=True))
-        ]
+        outcomes = [self._outcome(i, final_intent(ranking, setting)) for i, ranking in enumerate(self._rankings)]
         scores = answer_scores(self.messages, outcomes, self._faqs)
         return SettingResult.of(setting, scores, self.complications, self.plain_messages)
 

@@ -216,26 +216,6 @@ def mild_expected_effects_report(text: str) -> bool:
     return bool(expected_and_mild) and not _names_a_warning(text, _BEYOND_MILD)
 
 
-def own_account_beyond_expected_effects(text: str) -> bool:
-    """Does the writer tell of their own treatment, and of more than the calm, expected after-effects?
-
-    The complication safety margin (nlu_components.classifiers.complication_safety_margin) only trusts a
-    middling ``report_complication`` score on such messages. A slow-burn problem often names no symptom the
-    screen knows ("my scars look deeper since the pen session, it's been three weeks", "my rosacea has flared
-    since the session"), but it is told as one's own story and dated from a treatment. Plain questions ("can
-    microneedling cause scarring?") are not, and calm accounts of the effects the seeds call expected ("still
-    pink, peeling on my forehead, is that right?") get the after-effects answer instead.
-    """
-    own = _FIRST_PERSON.search(text) or _OWN_TREATMENT.search(text)
-    dated_from_treatment = _TIED_TO_TREATMENT.search(text) or _SINCE_TREATMENT.search(text)
-    if not (own and dated_from_treatment):
-        return False
-    if calm_after_effect_question(text) or mild_expected_effects_report(text):
-        return False
-    only_expected_effects = _EXPECTED_AFTER_EFFECTS.search(text) and not _names_a_warning(text, _BEYOND_MILD)
-    return not only_expected_effects
-
-
 def complication_urgency(text: str) -> Urgency:
     """Escalation level for a message that reports a problem, else NONE.
 

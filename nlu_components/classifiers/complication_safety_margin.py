@@ -10,17 +10,12 @@ missed 14 of 140 reports; 11 of them still gave ``report_complication``
 
 So, after the FallbackClassifier, a message whose ``report_complication``
 confidence reaches ``min_confidence`` becomes a complication report, even when
-another intent ranked first or the fallback fired, provided the writer tells of
-their own treatment and of more than the expected after-effects
-(text_screens.complication_screen.own_account_beyond_expected_effects). That
-condition came from a measurement: without it, a margin of 0.1 caught one more
-of the real-world set's 30 reports and doubled its false alarms (0.030 -> 0.059
-of plain messages), because real people's plain questions ("is dermapen
-painful?", "can you be allergic to the serum?") give ``report_complication``
-more weight than the blind writers' did. The action server still sends a calm
-"is this normal?" about expected effects to the after-effects answer.
-``min_confidence`` is chosen by `make tune` on the blind-written validation set
-(evaluation.tune_thresholds); 1.0 or more turns the margin off.
+another intent ranked first or the fallback fired. The action server still
+sends a calm "is this normal?" about expected effects to the after-effects
+answer (text_screens.complication_screen), so the margin escalates only what
+reads as a problem. ``min_confidence`` is chosen by `make tune` on the
+blind-written validation set (evaluation.tune_thresholds); 1.0 or more turns
+the margin off.
 """
 
 from __future__ import annotations
@@ -29,11 +24,10 @@ from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
 from nlu_components.stateless_component import StatelessComponent
-from text_screens.complication_screen import own_account_beyond_expected_effects
 
 COMPLICATION_INTENT = "report_complication"
 
@@ -47,13 +41,9 @@ def complication_confidence(ranking: list[dict[str, Any]]) -> float:
 
 
 def with_safety_margin(
-    intent: dict[str, Any], ranking: list[dict[str, Any]], min_confidence: float, text: str
+    intent: dict[str, Any], ranking: list[dict[str, Any]], min_confidence: float
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The (intent, ranking) a message leaves with: unchanged, or a complication report.
-
-    The margin applies only to a message that tells of the writer's own treatment and of more than
-    the expected after-effects (``own_account_beyond_expected_effects``): without that condition, a
-    margin of 0.1 doubled the false alarms on real people's plain questions (module docstring).
 
     When the margin applies, the ``nlu_fallback`` entry a fallback put first is dropped, so the
     ranking again lists only what the classifier scored, and the intent keeps the classifier's own
@@ -61,8 +51,6 @@ def with_safety_margin(
     """
     confidence = complication_confidence(ranking)
     if intent.get("name") == COMPLICATION_INTENT or confidence == 0.0 or confidence < min_confidence:
-        return intent, ranking
-    if not own_account_beyond_expected_effects(text):
         return intent, ranking
     classifier_ranking = [entry for entry in ranking if entry.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME]
     return {"name": COMPLICATION_INTENT, "confidence": confidence}, classifier_ranking
@@ -89,8 +77,7 @@ class ComplicationSafetyMargin(StatelessComponent):
         for message in messages:
             intent = message.get(INTENT) or {}
             ranking = list(message.get(INTENT_RANKING_KEY) or [])
-            text = str(message.get(TEXT) or "")
-            new_intent, new_ranking = with_safety_margin(intent, ranking, self.min_confidence, text)
+            new_intent, new_ranking = with_safety_margin(intent, ranking, self.min_confidence)
             if new_intent is not intent:
                 message.set(INTENT, new_intent, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, new_ranking, add_to_output=True)

@@ -8,15 +8,10 @@ from rasa.shared.nlu.training_data.message import Message
 from nlu_components.classifiers.complication_safety_margin import ComplicationSafetyMargin
 
 
-def _message(
-    intent: str,
-    confidence: float,
-    ranking: list[tuple[str, float]],
-    text: str = "my scars look deeper since the pen session",
-) -> Message:
+def _message(intent: str, confidence: float, ranking: list[tuple[str, float]]) -> Message:
     return Message(
         data={
-            "text": text,
+            "text": "my scars look deeper since the pen session",
             "intent": {"name": intent, "confidence": confidence},
             "intent_ranking": [{"name": name, "confidence": value} for name, value in ranking],
         }
@@ -53,33 +48,3 @@ def test_below_the_margin_or_with_the_margin_off_nothing_changes() -> None:
 def test_a_margin_that_would_escalate_every_message_is_refused() -> None:
     with pytest.raises(ValueError, match="min_confidence"):
         ComplicationSafetyMargin({"min_confidence": 0.0})
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "is dermapen painful?",  # a plain question: nobody's own treatment
-        "Can you be allergic to the serum they use during microneedling?",
-        "Had microneedling yesterday and I'm a bit pink and peeling, is that right?",  # calm, expected effects
-        "Had microneedling this morning, my face is pink and a little tight.",  # mild expected effects
-    ],
-)
-def test_the_margin_leaves_plain_questions_and_calm_accounts_alone(text: str) -> None:
-    message = _message("ask_pain", 0.6, [("ask_pain", 0.6), ("report_complication", 0.35)], text)
-    ComplicationSafetyMargin({"min_confidence": 0.25}).process([message])
-    assert message.get("intent")["name"] == "ask_pain"
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "My rosacea has flared badly since the pen session and it's been two weeks of it.",
-        "Hair's thinning exactly where I rolled my scalp with the derma roller.",
-        "I can't feel part of my chin since my microneedling session last month.",
-        "Still very red and swollen two weeks after my microneedling",  # expected effects, beyond mild
-    ],
-)
-def test_the_margin_applies_to_an_own_account_of_more_than_the_expected_effects(text: str) -> None:
-    message = _message("ask_results", 0.6, [("ask_results", 0.6), ("report_complication", 0.35)], text)
-    ComplicationSafetyMargin({"min_confidence": 0.25}).process([message])
-    assert message.get("intent")["name"] == "report_complication"

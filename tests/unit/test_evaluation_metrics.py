@@ -98,13 +98,10 @@ def test_the_safety_margin_with_the_fallback_rule() -> None:
     def ranked(*pairs: tuple[str, float]) -> list[dict[str, object]]:
         return [{"name": name, "confidence": confidence} for name, confidence in pairs]
 
-    account = "I can't feel part of my chin since my microneedling session last month."
     ranking = ranked(("ask_pain", 0.68), ("report_complication", 0.3))
-    assert final_intent(ranking, Setting(0.5, 0.0, 0.25), account) == "report_complication"
-    assert final_intent(ranking, Setting(0.5, 0.0, 1.0), account) == "ask_pain"  # margin off
-    assert final_intent(ranking, Setting(0.5, 0.0, 0.25), "does microneedling hurt?") == "ask_pain"  # no account
-    question = ranked(("ask_pain", 0.45), ("ask_cost", 0.3))
-    assert final_intent(question, Setting(0.5, 0.0, 0.25), "price and pain?") == "nlu_fallback"
+    assert final_intent(ranking, Setting(0.5, 0.0, 0.25)) == "report_complication"
+    assert final_intent(ranking, Setting(0.5, 0.0, 1.0)) == "ask_pain"  # margin off
+    assert final_intent(ranked(("ask_pain", 0.45), ("ask_cost", 0.3)), Setting(0.5, 0.0, 0.25)) == "nlu_fallback"
 
 
 def test_a_parse_replayed_as_another_intent_reads_as_the_server_would_send_it() -> None:
