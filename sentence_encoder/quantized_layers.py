@@ -55,8 +55,12 @@ class _GraphBuilder:
         return output
 
 
-def build_float_graph(tensors: dict[str, np.ndarray], config: dict):
-    """An ONNX model of the transformer layers: ``hidden`` (batch, length, width) and ``attention_bias`` in."""
+def build_float_graph(tensors: dict[str, np.ndarray], config: dict, layer_norm_epsilon: float = LAYER_NORM_EPSILON):
+    """An ONNX model of the transformer layers: ``hidden`` (batch, length, width) and ``attention_bias`` in.
+
+    ``layer_norm_epsilon`` is BERT's (MiniLM's) unless another model of the same shape says otherwise
+    (MPNet: 1e-5, evaluation.mpnet_experiment).
+    """
     from onnx import TensorProto, helper
 
     width = config["hidden_size"]
@@ -81,7 +85,7 @@ def build_float_graph(tensors: dict[str, np.ndarray], config: dict):
             "LayerNormalization",
             [x, tensor(f"{prefix}.weight"), tensor(f"{prefix}.bias")],
             axis=-1,
-            epsilon=LAYER_NORM_EPSILON,
+            epsilon=layer_norm_epsilon,
         )
 
     def heads_of(x: str, permutation: list[int]) -> str:
