@@ -34,20 +34,22 @@ from typing import Any
 
 import numpy as np
 
+from actions.conversation_context import FALLBACK_INTENT
 from evaluation.labelled_data import (
     BLIND_WRITTEN_FILE,
     COMPLICATION,
     OUT_OF_SCOPE,
+    PROJECT_ROOT,
     LabelledMessage,
     load_real_world,
     load_training_messages,
 )
 from evaluation.tune_thresholds import decide
-from sentence_encoder.encoder import MAX_TOKENS, MiniLMWeights, SentenceEncoder, _load_weights
+from nlu_components.featurizers.nearest_example_featurizer import NearestExamples
+from sentence_encoder.encoder import MAX_TOKENS, MiniLMWeights, SentenceEncoder, _layer_norm, _load_weights
 from sentence_encoder.quantized_layers import OnnxTransformerLayers, build_float_graph, quantize_int8
 from sentence_encoder.wordpiece_tokenizer import WordPieceTokenizer
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "build" / "mpnet" / "all-mpnet-base-v2"
 # Names in MPNet's checkpoint -> the BERT names build_float_graph reads.
 _BERT_NAMES = {
@@ -120,9 +122,7 @@ class MPNetEncoder:
         """The embedded tokens (1, length, 768) and the relative-position bias (1, heads, length, length)."""
         ids = np.array(self.tokenizer.encode(text, MAX_TOKENS))
         positions = np.arange(len(ids)) + 2  # RoBERTa-style: positions start after the padding index
-        embedded = self._word[ids] + self._position[positions]
-        mean, variance = embedded.mean(-1, keepdims=True), embedded.var(-1, keepdims=True)
-        hidden = (embedded - mean) / np.sqrt(variance + MPNET_LAYER_NORM_EPSILON) * self._norm[0] + self._norm[1]
+        hidden = _layer_norm(self._word[ids] + self._position[positions], *self._norm, MPNET_LAYER_NORM_EPSILON)
         bias = self._relative_bias[relative_position_buckets(len(ids))].transpose(2, 0, 1)[None]
         return hidden[None].astype(np.float32), np.ascontiguousarray(bias, dtype=np.float32)
 
@@ -225,24 +225,28 @@ def ranking_probabilities(
         norms = np.sqrt(matrix.multiply(matrix).sum(1)).A1
         return sp.diags(1 / np.where(norms == 0, 1, norms)) @ matrix
 
-    intents = sorted(set(train_intents))
-    labels = np.array(train_intents)
+    train_embeddings, test_embeddings = embed(train_texts), embed(test_texts)
+    examples = NearestExamples(train_embeddings, train_intents, train_texts)
 
-    def nearest(similarities: np.ndarray) -> np.ndarray:
-        block = np.exp(10 * np.stack([similarities[:, labels == i].max(1) for i in intents], 1))
+    def nearest(embeddings: np.ndarray, texts: Sequence[str | None]) -> np.ndarray:
+        """The NearestExampleFeaturizer's block (sharpness 10), unit length as the classifier scales it."""
+        similarities = [
+            examples.nearest_similarities(e, exclude_text=t) for e, t in zip(embeddings, texts, strict=True)
+        ]
+        block = np.exp(10 * np.array(similarities))
         return block / np.linalg.norm(block, axis=1, keepdims=True)
 
-    train_embeddings, test_embeddings = embed(train_texts), embed(test_texts)
-    self_similarity = train_embeddings @ train_embeddings.T
-    same_text = np.array(train_texts)[:, None] == np.array(train_texts)[None, :]
-    self_similarity[same_text] = -1.0  # leave each example's own text out, as the featurizer does
     train_blocks, test_blocks = [], []
     for vectorizer in (CountVectorizer(ngram_range=(1, 2)), CountVectorizer(analyzer="char_wb", ngram_range=(2, 5))):
         train_blocks.append(unit_rows(vectorizer.fit_transform(train_texts)))
         test_blocks.append(unit_rows(vectorizer.transform(test_texts)))
-    train_blocks += [sp.csr_matrix(train_embeddings * 2.0), sp.csr_matrix(nearest(self_similarity))]
-    test_blocks += [sp.csr_matrix(test_embeddings * 2.0), sp.csr_matrix(nearest(test_embeddings @ train_embeddings.T))]
-    model = LogisticRegression(C=16, max_iter=3000, random_state=1).fit(sp.hstack(train_blocks).tocsr(), labels)
+    # Training examples leave their own text out, as the featurizer does.
+    train_blocks += [sp.csr_matrix(train_embeddings * 2.0), sp.csr_matrix(nearest(train_embeddings, train_texts))]
+    test_blocks += [
+        sp.csr_matrix(test_embeddings * 2.0),
+        sp.csr_matrix(nearest(test_embeddings, [None] * len(test_texts))),
+    ]
+    model = LogisticRegression(C=16, max_iter=3000, random_state=1).fit(sp.hstack(train_blocks).tocsr(), train_intents)
     return model.predict_proba(sp.hstack(test_blocks).tocsr()), [str(c) for c in model.classes_]
 
 
@@ -252,7 +256,7 @@ def scores(messages: list[LabelledMessage], probabilities: np.ndarray, intents: 
     top = [intents[int(np.argmax(p))] for p in probabilities]
     in_scope = [i for i, m in enumerate(messages) if m.intent != OUT_OF_SCOPE]
     out_of_scope = [i for i, m in enumerate(messages) if m.intent == OUT_OF_SCOPE]
-    answered = [f not in (OUT_OF_SCOPE, "nlu_fallback") for f in final]
+    answered = [f not in (OUT_OF_SCOPE, FALLBACK_INTENT) for f in final]
     right = np.mean([final[i] in messages[i].acceptable for i in in_scope])
     top_one = np.mean([top[i] in messages[i].acceptable for i in in_scope])
     kept = np.mean([not answered[i] for i in out_of_scope])
@@ -288,9 +292,6 @@ def main(argv: list[str] | None = None) -> int:
     encoder = encoders[args.alpha]
     shortened = MPNetEncoder(args.model_dir, smoothing=args.alpha, layers=SHORTENED_LAYERS)
     print("\n2. Time per message, one thread (int8, SmoothQuant):\n")
-    weights = MiniLMWeights.from_installed_package()
-    served = build_float_graph(weights.tensors, weights.config)
-    minilm = SentenceEncoder(weights, OnnxTransformerLayers(quantize_int8(served)))  # as the server runs it
     for name, timed in (("12 layers", encoder), (f"first {SHORTENED_LAYERS} layers", shortened)):
         for text in ("How much does microneedling cost?", " ".join(["Is it normal to be red two days after"] * 3)):
             hidden, bias = timed.inputs(text)
@@ -301,6 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     blind = load_real_world(BLIND_WRITTEN_FILE)
     train_texts, train_intents = [m.text for m in training], [m.intent for m in training]
     test_texts = [m.text for m in blind]
+    weights = MiniLMWeights.from_installed_package()
+    served = build_float_graph(weights.tensors, weights.config)
+    minilm = SentenceEncoder(weights, OnnxTransformerLayers(quantize_int8(served)))  # as the server runs it
     print(f"\n3. Classifier approximation on {BLIND_WRITTEN_FILE.name} ({len(blind)} messages), threshold 0.5:\n")
     mini, intents = ranking_probabilities(train_texts, train_intents, test_texts, minilm.encode)
     mpnet, mpnet_intents = ranking_probabilities(train_texts, train_intents, test_texts, encoder.encode)

@@ -52,10 +52,10 @@ def packaged_model_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
-def _layer_norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray) -> np.ndarray:
+def _layer_norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray, epsilon: float = LAYER_NORM_EPSILON) -> np.ndarray:
     mean = x.mean(-1, keepdims=True)
     variance = np.square(x - mean).mean(-1, keepdims=True)
-    return (x - mean) / np.sqrt(variance + LAYER_NORM_EPSILON) * gain + bias
+    return (x - mean) / np.sqrt(variance + epsilon) * gain + bias
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
