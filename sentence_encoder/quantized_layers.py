@@ -59,7 +59,7 @@ def build_float_graph(tensors: dict[str, np.ndarray], config: dict, layer_norm_e
     """An ONNX model of the transformer layers: ``hidden`` (batch, length, width) and ``attention_bias`` in.
 
     ``layer_norm_epsilon`` is BERT's (MiniLM's) unless another model of the same shape says otherwise
-    (MPNet: 1e-5, evaluation.mpnet_experiment).
+    (MPNet: 1e-5, sentence_encoder.mpnet).
     """
     from onnx import TensorProto, helper
 
