@@ -8,14 +8,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(PY) -m rasa
 SPACY_PIPELINE := build/spacy-en-microneedling
-# all-mpnet-base-v2's weights, the cascade's second encoder (sentence_encoder/mpnet_package.py).
+# all-mpnet-base-v2's weights for make mpnet-experiment (sentence_encoder/mpnet_package.py).
 MPNET_WEIGHTS := build/mpnet/all-mpnet-base-v2/model.safetensors
 MODEL := models/microneedling-faq.tar.gz
 # Python 3.10 (Rasa 3.6 supports 3.8-3.10); pyenv's shim honours .python-version.
 BOOTSTRAP_PYTHON ?= $(shell command -v python3.10 || ls $$HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1 || command -v python3)
 
 # What a trained model depends on (nlu_components/code_fingerprint.py MODEL_CODE lists the same code).
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(SPACY_PIPELINE)/meta.json $(MPNET_WEIGHTS) \
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(SPACY_PIPELINE)/meta.json \
                    $(wildcard nlu_components/*.py nlu_components/*/*.py sentence_encoder/*.py spacy_pipeline/*.py spacy_pipeline/*.yml text_screens/message_screen.py)
 
 export PYTHONPATH := $(CURDIR)

@@ -100,13 +100,6 @@ class LinearIntentClassifier(CodeFingerprinted, GraphComponent, IntentClassifier
             "C": 16.0,
             "max_iter": 3000,
             "random_seed": 0,
-            # A featurizer alias: when set, only messages with that featurizer's sentence feature are
-            # (re-)classified and the rest keep the ranking an earlier classifier gave them. This makes
-            # the second stage of a cascade (UnsureMessageEmbeddingFeaturizer embeds unsure messages only).
-            "only_when_featurized_by": None,
-            # With only_when_featurized_by: the share of the earlier classifier's probabilities kept in the
-            # ranking (0: this classifier's alone; 0.5: the mean of both).
-            "earlier_ranking_weight": 0.0,
         }
 
     def __init__(
@@ -129,11 +122,6 @@ class LinearIntentClassifier(CodeFingerprinted, GraphComponent, IntentClassifier
         self._intercepts = intercepts
         self._intents = intents or []
         self._sizes = sizes or {}
-        self._gate: str | None = self._config["only_when_featurized_by"]
-        if self._gate is not None and self._gate not in self._weights:
-            raise ValueError(
-                f"LinearIntentClassifier's only_when_featurized_by '{self._gate}' must be one of its featurizer_weights"
-            )
 
     @staticmethod
     def _as_feature_major(coefficients: np.ndarray | None) -> np.ndarray | None:
@@ -230,32 +218,18 @@ class LinearIntentClassifier(CodeFingerprinted, GraphComponent, IntentClassifier
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Set ``intent`` and ``intent_ranking`` (top 10) on each message (each gated one, in a cascade)."""
+        """Set ``intent`` and ``intent_ranking`` (top 10) on each message."""
         for message in messages:
-            if self._gate is not None and self._gate not in weighted_sentence_features(message, {self._gate: 1.0}):
-                continue
             if self._feature_major is None or not message.get(TEXT):
                 message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
                 continue
             probabilities = self.predict_probabilities(sentence_vector(message, self._weights, self._sizes))
-            if self._gate is not None and self._config["earlier_ranking_weight"]:
-                probabilities = self._blended(probabilities, message.get(INTENT_RANKING_KEY) or [])
             ranked = np.argsort(-probabilities)[:LABEL_RANKING_LENGTH]
             ranking = [{"name": self._intents[i], "confidence": float(probabilities[i])} for i in ranked]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
-
-    def _blended(self, probabilities: np.ndarray, earlier_ranking: list[dict[str, Any]]) -> np.ndarray:
-        """This classifier's probabilities mixed with the earlier classifier's (its top 10; the rest count 0)."""
-        earlier = np.zeros_like(probabilities)
-        column = {intent: index for index, intent in enumerate(self._intents)}
-        for entry in earlier_ranking:
-            if entry.get("name") in column:
-                earlier[column[entry["name"]]] = float(entry.get("confidence") or 0.0)
-        weight = float(self._config["earlier_ranking_weight"])
-        return (1.0 - weight) * probabilities + weight * earlier
 
     def predict_probabilities(self, features: scipy.sparse.csr_matrix) -> np.ndarray:
         """Softmax over the intents, exactly as scikit-learn's multinomial ``predict_proba``."""
