@@ -6,7 +6,7 @@ wrong answers; all-mpnet-base-v2 (12 layers of 768, trained on the same billion
 pairs) moved the whole line there. It costs several times MiniLM's time per message,
 so the experiment also weighs it as a cascade that asks it only when MiniLM's
 classifier is unsure. (Served end to end, the cascade was measured and not kept:
-docs/evaluation.md, "A second encoder for unsure messages".)
+docs/evaluation.md, "Served as a cascade, end to end".)
 
 Why int8 needs SmoothQuant here: a few channels of MPNet's residual stream are a
 hundred times larger than the rest where they enter the query/key/value and first

@@ -180,3 +180,10 @@ def test_budget_stops_at_count_or_deadline() -> None:
     budget = load.Budget(remaining=2, deadline=float("inf"))
     assert [budget.take() for _ in range(3)] == [True, True, False]
     assert load.Budget(remaining=5, deadline=0.0).take() is False
+
+
+def test_nlu_parse_time_names_a_missing_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import nlu_parse_time
+
+    assert nlu_parse_time.main([str(tmp_path / "absent.tar.gz")]) == 1
+    assert "absent.tar.gz" in capsys.readouterr().err
