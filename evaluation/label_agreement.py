@@ -30,6 +30,7 @@ from evaluation.labelled_data import (
     REAL_WORLD_DEV_FILE,
     REAL_WORLD_FILE,
     LabelledMessage,
+    faq_intents,
     load_real_world,
     real_world_part,
 )
@@ -93,7 +94,8 @@ class Agreement:
         ) -> float | None:
             return sum(bool(agrees(a, b)) for a, b in group) / len(group) if group else None
 
-        faq = [(a, b) for a, b in pairs if a.intent.startswith("ask_") and a.intent != AFTER_EFFECTS]
+        faq_questions = set(faq_intents())  # make eval's "FAQ questions": every ask_* intent of the domain
+        faq = [(a, b) for a, b in pairs if a.intent in faq_questions]
         plain = [(a, b) for a, b in pairs if COMPLICATION not in a.acceptable]
         return cls(
             messages=len(pairs),
