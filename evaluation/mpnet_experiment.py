@@ -45,16 +45,18 @@ from evaluation.tune_thresholds import decide
 from nlu_components.featurizers.nearest_example_featurizer import NearestExamples
 from sentence_encoder.encoder import MiniLMWeights, SentenceEncoder
 from sentence_encoder.mpnet import CALIBRATE_EVERY, MPNetEncoder, MPNetWeights, float_layers, int8_layers
+from sentence_encoder.mpnet_package import MODEL_FOLDER
 from sentence_encoder.quantized_layers import OnnxTransformerLayers, build_float_graph, quantize_int8
 
-DEFAULT_MODEL_DIR = PROJECT_ROOT / "build" / "mpnet" / "all-mpnet-base-v2"
+DEFAULT_MODEL_DIR = PROJECT_ROOT / "build" / "mpnet" / MODEL_FOLDER  # where `make mpnet-weights` puts it
 CASCADE_BELOW = (0.6, 0.7, 0.8, 0.9)  # MiniLM's top confidence under which MPNet is asked
 SHORTENED_LAYERS = 8  # MPNet's first 8 of 12 layers: a third less time per message
 
 
-def mpnet_encoder(weights: MPNetWeights, smoothing: float | None, layers: int | None = None) -> MPNetEncoder:
+def mpnet_encoder(
+    weights: MPNetWeights, calibration: list[str], smoothing: float | None, layers: int | None = None
+) -> MPNetEncoder:
     """``smoothing`` None: float32; else int8 with SmoothQuant's alpha (0: plain int8). ``layers``: the first ones."""
-    calibration = [m.text for m in load_training_messages()[::CALIBRATE_EVERY]]
     model = float_layers(weights, layers) if smoothing is None else int8_layers(weights, calibration, smoothing, layers)
     return MPNetEncoder(weights, model)
 
@@ -129,18 +131,19 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     training = load_training_messages()
     probes = [m.text for m in training[3::40]]
-    reference = mpnet_encoder(weights, smoothing=None)
+    calibration = [m.text for m in training[::CALIBRATE_EVERY]]
+    reference = mpnet_encoder(weights, calibration, smoothing=None)
     float_embeddings = reference.encode(probes)
     print(f"1. Int8 against float32, cosine over {len(probes)} training examples (min / median):\n")
     print("| int8 copy | min | median |\n|---|---|---|")
     encoders = {}
     for alpha in (0.0, 0.5, args.alpha):
-        encoders[alpha] = mpnet_encoder(weights, smoothing=alpha)
+        encoders[alpha] = mpnet_encoder(weights, calibration, smoothing=alpha)
         cosine = np.sum(encoders[alpha].encode(probes) * float_embeddings, axis=1)
         label = "plain per-channel int8" if alpha == 0.0 else f"SmoothQuant alpha {alpha}"
         print(f"| {label} | {cosine.min():.3f} | {np.median(cosine):.3f} |")
     encoder = encoders[args.alpha]
-    shortened = mpnet_encoder(weights, smoothing=args.alpha, layers=SHORTENED_LAYERS)
+    shortened = mpnet_encoder(weights, calibration, smoothing=args.alpha, layers=SHORTENED_LAYERS)
     print("\n2. Time per message, one thread (int8, SmoothQuant):\n")
     for name, timed in (("12 layers", encoder), (f"first {SHORTENED_LAYERS} layers", shortened)):
         for text in ("How much does microneedling cost?", " ".join(["Is it normal to be red two days after"] * 3)):

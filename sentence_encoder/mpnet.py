@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from sentence_encoder.encoder import MAX_TOKENS, _layer_norm, _load_weights
-from sentence_encoder.quantized_layers import build_float_graph, quantize_int8
+from sentence_encoder.quantized_layers import build_float_graph, quantize_int8, single_thread_session
 from sentence_encoder.wordpiece_tokenizer import WordPieceTokenizer
 
 # Names in MPNet's checkpoint -> the BERT names build_float_graph reads.
@@ -154,8 +154,6 @@ class MPNetEncoder:
     """
 
     def __init__(self, weights: MPNetWeights, layers_model: bytes) -> None:
-        import onnxruntime
-
         self.tokenizer = weights.tokenizer
         tensors = weights.tensors
         self._word = tensors["embeddings.word_embeddings.weight"]
@@ -163,11 +161,7 @@ class MPNetEncoder:
         self._norm = (tensors["embeddings.LayerNorm.weight"], tensors["embeddings.LayerNorm.bias"])
         self._relative_bias = tensors["encoder.relative_attention_bias.weight"]
         self.dimension: int = int(self._word.shape[1])
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = onnxruntime.InferenceSession(layers_model, options, providers=["CPUExecutionProvider"])
+        self._session = single_thread_session(layers_model)
 
     def inputs(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The embedded tokens (1, length, 768) and the relative-position bias (1, heads, length, length)."""

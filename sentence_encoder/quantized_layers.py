@@ -149,6 +149,17 @@ def quantize_int8(model) -> bytes:
         return target.read_bytes()
 
 
+def single_thread_session(model_bytes: bytes):  # -> onnxruntime.InferenceSession (imported lazily)
+    """An ONNX Runtime session on one thread with every graph optimisation, as the server runs its encoders."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return onnxruntime.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
+
+
 class OnnxTransformerLayers:
     """Runs a layers graph (float or int8) in an ONNX Runtime session pinned to one thread.
 
@@ -157,13 +168,7 @@ class OnnxTransformerLayers:
     """
 
     def __init__(self, model_bytes: bytes) -> None:
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = onnxruntime.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
+        self._session = single_thread_session(model_bytes)
 
     def __call__(self, hidden: np.ndarray, attention_bias: np.ndarray) -> np.ndarray:
         """Each message alone, without its padding.
