@@ -32,6 +32,7 @@ from text_screens.complication_screen import (
     about_another_treatment,
     calm_after_effect_question,
     complication_urgency,
+    escalates_on_expected_signs_only,
     mild_expected_effects_report,
 )
 from text_screens.message_screen import InputProblem, screen_message
@@ -40,6 +41,11 @@ from text_screens.treatment_scope import compared_treatment_topic, only_about_an
 LAST_TOPIC_SLOT = "last_topic"
 AFTER_EFFECTS_TOPIC = "ask_after_effects_check"
 COMPLICATION_INTENT = "report_complication"
+# How sure the classifier must be of an after-effects question to answer one that only tripped the
+# screen's expected-sign rules. Blind-written validation set, end to end (2026-12-02): 0.5 and 0.7
+# both took false alarms 32 -> 24 of 1,774 (0.9: 27), each catching the same 130 of 140 reports;
+# the higher of the two equal choices is kept.
+AFTER_EFFECTS_QUESTION_CONFIDENCE = 0.7
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 FEEDBACK_SLOT = "feedback"
 DISCLAIMER_SLOT = "disclaimer_shown"
@@ -87,6 +93,22 @@ def respond_to_reported_problem(
     return send_escalation(dispatcher, knowledge, Urgency.URGENT if urgency is Urgency.NONE else urgency, text)
 
 
+def classifier_reads_after_effects_question(tracker: Tracker, text: str) -> bool:
+    """Only expected signs tripped the screen, and the classifier reads an "is this normal?" question.
+
+    Words alone cannot tell "a few tiny bumps two days after my session, is that the
+    healing?" from a worried report; the classifier, trained on both, can. It decides
+    only those messages: any red flag, warning sign, complaint or emergency sign keeps
+    the escalation. And the after-effects answer itself names the warning signs and the
+    clinic's phone, so a wrong reading still tells the person what to watch for and whom
+    to call.
+    """
+    ranking = [entry for entry in intent_ranking(tracker) if entry.get("name") != FALLBACK_INTENT]
+    reads_question = bool(ranking) and ranking[0].get("name") == AFTER_EFFECTS_TOPIC
+    confident = reads_question and float(ranking[0].get("confidence") or 0.0) >= AFTER_EFFECTS_QUESTION_CONFIDENCE
+    return confident and escalates_on_expected_signs_only(text)
+
+
 def comparison_topic(knowledge: KnowledgeBase, text: str) -> str | None:
     """The laser or peel comparison topic the text asks about, when the knowledge file answers it."""
     topic = compared_treatment_topic(text)
@@ -105,7 +127,10 @@ class ScreenedAction(Action, abc.ABC):
     """An action that first screens the message for complications and bad input.
 
     Applies to every action that might otherwise put an FAQ answer (or a guess)
-    in front of someone who is describing a problem or typed nothing usable.
+    in front of someone who is describing a problem or typed nothing usable. The one
+    exception to the screen's escalation: a message that tripped only its expected-sign
+    rules and that the classifier reads as an "is this normal?" question gets the
+    after-effects answer (``classifier_reads_after_effects_question``).
     """
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
@@ -113,6 +138,8 @@ class ScreenedAction(Action, abc.ABC):
         text = latest_text(tracker)
         urgency = complication_urgency(text)
         if urgency is not Urgency.NONE:
+            if classifier_reads_after_effects_question(tracker, text) and knowledge.faq(AFTER_EFFECTS_TOPIC):
+                return answer_topic(dispatcher, tracker, knowledge, AFTER_EFFECTS_TOPIC)
             return send_escalation(dispatcher, knowledge, urgency, text)
         problem = screen_message(text)
         if problem is not InputProblem.NONE:

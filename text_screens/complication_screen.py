@@ -38,7 +38,7 @@ _RED_FLAGS = re.compile(
     r"|spreading|getting worse|gets worse|worse (and worse|every day|each day)"
     r"|(won'?t|will not|doesn'?t|does not|can'?t|cannot) stop bleeding"
     r"|bleeding (won'?t|will not|doesn'?t|does not) stop|keeps? bleeding|still bleeding"
-    r"|hives|blister|infected|allergic reaction|severe (pain|swelling)|swollen shut"
+    r"|\bhives|blister|infected|allergic reaction|severe (pain|swelling)|swollen shut"
     r"|\b(bad|severe|strange|weird|horrible|terrible) reaction|\bhaving a reaction"
     r"|(pain|swelling|redness|soreness|rash) (is |are |has |have )?(got(ten)? |getting |become )?"
     r"(way |much |a lot |even |far |so much )?worse",
@@ -50,7 +50,7 @@ _RED_FLAGS = re.compile(
 # answer, which names the warning signs and the clinic's phone.
 _EXPECTED_SIGNS = re.compile(r"burning|\bburns?\b|swollen|swelling|swell(ing)? up|bumps|puff", re.IGNORECASE)
 # Signs the seeds do not list as expected: escalate after a treatment however calmly asked.
-_WARNING_SIGNS = re.compile(r"\brash|blister|itch|crust|scab|throbbing", re.IGNORECASE)
+_WARNING_SIGNS = re.compile(r"\brash|blister|\bitch|crust|scab|throbbing", re.IGNORECASE)
 # Problems that need no symptom word the lists know: hair loss or new scars,
 # escalated only when tied to the treatment ("since I rolled", "where I was
 # needled"), so "acne left me with scars, can it help?" stays a question.
@@ -230,6 +230,26 @@ def complication_urgency(text: str) -> Urgency:
     session") escalates like a symptom, and so does harm told as a story, about
     anyone ("she was left with scarring after a Morpheus8 session").
     """
+    return _urgency(text, with_expected_signs=True)
+
+
+def escalates_on_expected_signs_only(text: str) -> bool:
+    """Does the screen escalate only because of signs the seeds call expected, or skin "looking worse"?
+
+    Such a message ("a few tiny bumps two days after microneedling, is that the healing?",
+    "skin looks worse after microneedling, is that normal?") is the one the words alone
+    cannot grade: the same words tell a calm question and a worried report apart only by
+    their register, which is what the classifier learned. The actions let its reading of
+    an after-effects question decide those, and only those; a red flag, a warning sign, a
+    complaint, narrated harm or an emergency sign always escalates.
+    """
+    return _urgency(text, with_expected_signs=True) is Urgency.URGENT and (
+        _urgency(text, with_expected_signs=False) is Urgency.NONE
+    )
+
+
+def _urgency(text: str, with_expected_signs: bool) -> Urgency:
+    """complication_urgency, optionally without its two expected-sign rules (skin worse since, swelling, bumps)."""
     if emergency_signs(text):
         return Urgency.EMERGENCY
     if _HYPOTHETICAL_OPENING.search(text):
@@ -246,7 +266,7 @@ def complication_urgency(text: str) -> Urgency:
     first_person = bool(_FIRST_PERSON.search(text))
     if _COMPLAINTS.search(text) and (first_person or tied_to_treatment or _TREATMENT_WORD.search(text)):
         return Urgency.URGENT
-    if _WORSE_SINCE.search(text) and tied_to_treatment:
+    if with_expected_signs and _WORSE_SINCE.search(text) and tied_to_treatment:
         return Urgency.URGENT
     if not (first_person or _OWN_TREATMENT.search(text)):
         return Urgency.NONE
@@ -256,8 +276,14 @@ def complication_urgency(text: str) -> Urgency:
         return Urgency.NONE
     if _WARNING_SIGNS.search(text):
         return Urgency.URGENT
-    if _EXPECTED_SIGNS.search(text) and not (
-        _CALM_NORMALITY_QUESTION.search(text) or calm_after_effect_question(text) or mild_expected_effects_report(text)
+    if (
+        with_expected_signs
+        and _EXPECTED_SIGNS.search(text)
+        and not (
+            _CALM_NORMALITY_QUESTION.search(text)
+            or calm_after_effect_question(text)
+            or mild_expected_effects_report(text)
+        )
     ):
         return Urgency.URGENT
     return Urgency.NONE

@@ -229,6 +229,40 @@ def test_unsure_with_a_complication_as_best_guess_but_a_mild_account_gets_the_af
     assert messages[0]["text"] == knowledge.faqs["ask_after_effects_check"].answer
 
 
+def _reads_as_after_effects_question(confidence: float) -> list[dict]:
+    return [
+        {"name": "ask_after_effects_check", "confidence": confidence},
+        {"name": "report_complication", "confidence": 1.0 - confidence},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "confidence", "after_effects_answer"),
+    [
+        # Only expected signs tripped the screen, and the classifier is sure of an "is this normal?" question.
+        ("Skin looks worse after microneedling - is that normal?", 0.9, True),
+        ("Two days after microneedling I've got a few tiny bumps on my cheeks. Is that the healing?", 0.75, True),
+        # The classifier is not sure enough: the screen's escalation stands.
+        ("Skin looks worse after microneedling - is that normal?", 0.6, False),
+        # A red flag or a warning sign escalates however sure the classifier is.
+        ("a few bumps and a fever since my session, is that normal?", 0.99, False),
+        ("bumps and a rash since my session, is that the healing?", 0.99, False),
+    ],
+)
+def test_the_classifier_grades_a_message_that_tripped_only_the_expected_sign_rules(
+    knowledge, text: str, confidence: float, after_effects_answer: bool
+) -> None:
+    tracker = make_tracker(text, "ask_after_effects_check", ranking=_reads_as_after_effects_question(confidence))
+    messages, _ = run(ActionAnswerFaq(), tracker)
+    texts = [m.get("text") for m in messages]
+    if after_effects_answer:
+        assert texts[0] == knowledge.faqs["ask_after_effects_check"].answer
+        assert knowledge.urgent_escalation not in texts
+    else:
+        assert texts[0] == knowledge.urgent_escalation
+        assert knowledge.faqs["ask_after_effects_check"].answer not in texts
+
+
 def test_unsure_with_a_complication_as_second_guess_still_asks(knowledge) -> None:
     tracker = make_tracker("peeling", "nlu_fallback", ranking=_unsure_between("ask_recovery", "report_complication"))
     messages, _ = run(ActionClarify(), tracker)

@@ -10,6 +10,7 @@ from text_screens.complication_screen import (
     calm_after_effect_question,
     complication_urgency,
     emergency_signs,
+    escalates_on_expected_signs_only,
     mild_expected_effects_report,
 )
 from text_screens.message_screen import InputProblem, screen_message
@@ -261,3 +262,38 @@ def test_comparison_with_microneedling(text: str, topic: str | None) -> None:
 )
 def test_fainting_now_is_an_emergency_but_a_fear_of_needles_or_a_faint_mark_is_not(text: str, emergency: bool) -> None:
     assert emergency_signs(text) is emergency
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_signs_only"),
+    [
+        # Escalated only by the expected-sign rules: skin "looking worse" since the treatment, swelling, bumps.
+        ("Skin looks worse after microneedling - is that normal?", True),
+        ("Two days after microneedling I've got a few tiny bumps on my cheeks. Is that the healing?", True),
+        ("my face is swollen since my session", True),
+        # Anything else that escalates keeps its escalation whatever the classifier reads.
+        ("my face is swollen and hot to the touch since my session", False),  # a red flag
+        ("I have an itchy rash since my session, is that normal?", False),  # a warning sign
+        ("the microneedling ruined my skin, it looks worse since", False),  # a complaint
+        ("my lips are swelling up after microneedling", False),  # an emergency sign
+        # Not escalated at all.
+        ("Why does my face burn after microneedling?", False),
+        ("how much does microneedling cost?", False),
+    ],
+)
+def test_escalation_on_expected_signs_only(text: str, expected_signs_only: bool) -> None:
+    assert escalates_on_expected_signs_only(text) is expected_signs_only
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency"),
+    [
+        # Warning words inside other words are not warnings ("switch", "archives").
+        ("Is it fine to use my normal cleanser after skin needling or should I switch to something gentler?", "none"),
+        ("I read the archives of this forum after my session, is my redness normal?", "none"),
+        ("my skin has been itching since my session", "urgent"),
+        ("I broke out in hives after my session", "urgent"),
+    ],
+)
+def test_warning_words_are_whole_words(text: str, urgency: str) -> None:
+    assert complication_urgency(text).value == urgency
