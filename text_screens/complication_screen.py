@@ -22,13 +22,15 @@ _SEVERE = re.compile(
 )
 # "Faint" that is not fainting now: a fear of needles told as history ("I faint at the sight of needles",
 # "I fainted at a blood test once", "scared I'll faint") or the adjective ("a faint bruise"). Those
-# phrases are taken out before the severe signs are looked for, so "I fainted after the session" stays.
+# phrases (and the adverb "faintly") are taken out before the severe signs are looked for, so "I fainted
+# after the session" stays.
 _NOT_FAINTING_NOW = re.compile(
     r"\bfaint(s|ed|ing)? (at|when i see|when i saw|over) (the )?(sight|thought|blood|needles?|injections?|jabs?"
     r"|a blood test)\b"
     r"|\b(scared|afraid|worried|frightened|nervous|terrified) (of|that i'?ll|i'?ll|i might|i'?d|i will) (\w+ )?faint"
     r"(ing)?\b"
-    r"|\bfaint (yellow|brown|pink|red|bruis\w*|marks?|lines?|redness|glow|scars?|trace|outline|dots?|spots?)\b",
+    r"|\bfaint (yellow|brown|pink|red|bruis|marks?|lines?|redness|glow|scars?|trace|outline|dots?|spots?)\w*"
+    r"|\bfaintly\b",
     re.IGNORECASE,
 )
 _RED_FLAGS = re.compile(
@@ -37,7 +39,15 @@ _RED_FLAGS = re.compile(
     r"|(hot|warm) to (the )?touch"
     r"|spreading|getting worse|gets worse|worse (and worse|every day|each day)"
     r"|(won'?t|will not|doesn'?t|does not|can'?t|cannot) stop bleeding"
-    r"|bleeding (won'?t|will not|doesn'?t|does not) stop|keeps? bleeding|still bleeding"
+    r"|bleeding (won'?t|will not|doesn'?t|does not) stop|(keeps?|kept) (on )?bleeding|still bleeding"
+    r"|bleeding and bleeding"
+    # The same signs in other words: oozing told as weeping, a streak as a line of red, spreading as a
+    # patch that grows or darkens, fever as aching all over.
+    r"|\bweep(s|ing|y)\b|\blines? of red\b|\bred lines? (going|running|moving|spreading|creeping)"
+    r"|\b(patch|spot|area|redness|rash|bump|lump|swelling|bruise|blotch|mark)(es|s)?\b[^.?!]{0,25}?"
+    r"\b(grown|growing|got bigger|getting bigger|gets bigger)\b"
+    r"|\b(getting|keeps? getting) darker\b|\bdarker and darker\b"
+    r"|\bachy\b|\baching all over\b|\bbody aches?\b|\bflu-?like\b"
     r"|\bhives|blister|infected|allergic reaction|severe (pain|swelling)|swollen shut"
     r"|\b(bad|severe|strange|weird|horrible|terrible) reaction|\bhaving a reaction"
     r"|(pain|swelling|redness|soreness|rash) (is |are |has |have )?(got(ten)? |getting |become )?"
@@ -125,7 +135,7 @@ _NARRATED_HARM = re.compile(
     r"\b(left (her|him|them|me|us|my|his)|(was|were|been|be) left|ended up|wound up|developed|came down with"
     r"|landed (her|him|them|me) in)\b[^.?!]{0,60}?"
     r"\b(?<!acne )(?<!old )(?<!existing )(?<!pitted )(scar(s|ring|red)?|infections?|infected|burns?|burned|burnt"
-    r"|welts?|blisters?|granulomas?|hospital|a&e|emergency room|deformed|disfigured|inflamed)\b",
+    r"|welts?|blisters?|granulomas?|hospital|a&e|emergency room|deformed|disfigured|inflamed|marks)\b",
     re.IGNORECASE,
 )
 # The after-effects the seeds call expected in the first days, and words that say they are mild.

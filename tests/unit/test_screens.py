@@ -44,6 +44,15 @@ from text_screens.treatment_scope import compared_treatment_topic, only_about_an
         "my face looks worse since the dermapen session",
         "How to Repair Damaged Skin from Microneedling?",
         "Am I allergic to the serum they used?",
+        # The same warning signs in other words: oozing as weeping, a streak as a line of red, spreading as a
+        # patch that grows or darkens, fever as aching all over, bleeding that will not stop.
+        "my cheeks are weeping clear stuff on day 3",
+        "there's a line of red running from the spot towards my ear",
+        "a red patch on my cheek that has grown since yesterday",
+        "the dark patches from the treatment keep getting darker",
+        "day 4 after the pen, red cheeks and I feel achy",
+        "it just kept bleeding after the dermapen",
+        "the microneedling left me with marks all over my cheeks",
     ],
 )
 def test_first_person_red_flags_are_urgent(text: str) -> None:
@@ -87,6 +96,9 @@ def test_severe_signs_are_emergencies(text: str) -> None:
         "my melasma got worse after my pregnancy, can microneedling help?",
         "I'm allergic to lidocaine, can you numb me with something else?",
         "my acne scars look worse in winter, would microneedling help",
+        "acne left me with marks, can microneedling help?",
+        "my hair has grown back thicker since I started rolling",
+        "my pores look bigger since the session, is that normal?",
     ],
 )
 def test_general_questions_are_not_reports(text: str) -> None:
@@ -258,6 +270,8 @@ def test_comparison_with_microneedling(text: str, topic: str | None) -> None:
         ("I fainted at a blood test once, does microneedling hurt?", False),
         ("I'm scared I'll faint, can I lie down during the session?", False),
         ("there's a faint yellow bruise under my eye after the pen", False),
+        ("a faint yellowish bruise and faintly pinkish cheeks after the pen", False),  # the colour's -ish too
+        ("I felt faint and yellowish after the session", True),
     ],
 )
 def test_fainting_now_is_an_emergency_but_a_fear_of_needles_or_a_faint_mark_is_not(text: str, emergency: bool) -> None:
