@@ -17,6 +17,10 @@ REAL_WORLD_DEV_FILE = PROJECT_ROOT / "tests" / "nlu" / "real_world_dev.yml"
 # Written blind from docs/topic-guide.md by helpers who never saw data/ or tests/: a validation set of text
 # nobody on the training side wrote (tests/nlu/test_blind_written.py keeps it out of training).
 BLIND_WRITTEN_FILE = PROJECT_ROOT / "tests" / "nlu" / "blind_written.yml"
+# A third gathering of real people's messages (2026-12-02), from pages no other set used, by a helper who never
+# saw data/ or the other sets. Nobody improving the assistant reads its messages: only its aggregate figures are
+# used, to check on real people's words a choice made on the blind-written set (`make tune`, docs/evaluation.md).
+REAL_WORLD_VALIDATION_FILE = PROJECT_ROOT / "tests" / "nlu" / "real_world_validation.yml"
 TRAINING_DATA_DIR = PROJECT_ROOT / "data" / "nlu"
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 OUT_OF_SCOPE = "out_of_scope"

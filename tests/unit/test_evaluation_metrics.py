@@ -171,3 +171,21 @@ def test_a_figure_no_message_counts_shows_as_a_dash_not_nan() -> None:
     """A set without near-miss labels has no near-miss figure; the table says so instead of printing nan."""
     assert figure(float("nan")) == "–"
     assert figure(0.8494) == "0.849"
+
+
+def test_real_peoples_words_can_veto_a_move_the_blind_written_set_chose() -> None:
+    """A setting chosen on the blind-written set stays only if the real-world validation set does not lose by it."""
+    from evaluation.tune_thresholds import Setting, confirmed_on_real_words
+
+    current, chosen = Setting(0.5, 0.0, 1.0), Setting(0.5, 0.05, 1.0)
+
+    class RealWords:
+        def __init__(self, **chosen_figures: float) -> None:
+            self.figures = {current: _result(0.5, 0.0), chosen: _result(0.5, 0.05, **chosen_figures)}
+
+        def result(self, setting: Setting):
+            return self.figures[setting]
+
+    assert confirmed_on_real_words(chosen, current, RealWords(wrong=0.06)) == chosen  # no worse anywhere
+    assert confirmed_on_real_words(chosen, current, RealWords(wrong=0.06, alarms=38)) == current  # one more alarm
+    assert confirmed_on_real_words(current, current, RealWords()) == current

@@ -1,0 +1,59 @@
+"""The real-world validation set: real people's words, kept apart from training and from every other set.
+
+tests/nlu/real_world_validation.yml was gathered from public pages by a helper who never saw data/ or the
+other evaluation sets. Its messages are never read while improving the assistant; only its aggregate
+figures check, on real people's words, choices made on the blind-written set. So none of it may train the
+model, none of it may repeat a message or a page of another set, and its labels must be ones the assistant
+can give.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import yaml
+
+from evaluation.labelled_data import (
+    BLIND_WRITTEN_FILE,
+    COMPLICATION,
+    DOMAIN_FILE,
+    HOLDOUT_FILE,
+    OUT_OF_SCOPE,
+    REAL_WORLD_DEV_FILE,
+    REAL_WORLD_VALIDATION_FILE,
+    faq_intents,
+    load_labelled,
+    load_real_world,
+    load_training_messages,
+)
+from evaluation.text_similarity import near_copies
+
+VALIDATION = load_real_world(REAL_WORLD_VALIDATION_FILE)
+MAX_MESSAGES_PER_PAGE = 6
+
+
+def test_no_training_example_copies_a_validation_message_and_back() -> None:
+    training = [m.text for m in load_training_messages()]
+    validation = [m.text for m in VALIDATION]
+    assert near_copies(training, of=validation) == []
+    assert near_copies(validation, of=training) == []
+
+
+def test_no_message_or_page_of_another_set_comes_in_through_it() -> None:
+    real_world = [*load_real_world(), *load_real_world(REAL_WORLD_DEV_FILE)]
+    others = [*load_labelled(HOLDOUT_FILE), *real_world, *load_real_world(BLIND_WRITTEN_FILE)]
+    assert near_copies((m.text for m in VALIDATION), of=(m.text for m in others)) == []
+    assert {m.source for m in VALIDATION}.isdisjoint({m.source for m in real_world})
+
+
+def test_labels_sources_and_spread() -> None:
+    intents = set(yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))["intents"])
+    assert len(VALIDATION) >= 250
+    assert [m.text for m in VALIDATION if m.intent not in intents] == []
+    assert [m.text for m in VALIDATION if not set(m.also_ok) <= set(faq_intents()) | {COMPLICATION}] == []
+    assert [m.text for m in VALIDATION if not m.source.startswith("http")] == []
+    per_page = Counter(m.source for m in VALIDATION)
+    assert [page for page, count in per_page.items() if count > MAX_MESSAGES_PER_PAGE] == []
+    labels = Counter(m.intent for m in VALIDATION)
+    assert labels[OUT_OF_SCOPE] >= 40 and labels[COMPLICATION] >= 20
+    assert sum(m.near_miss for m in VALIDATION) >= labels[OUT_OF_SCOPE] // 2
