@@ -279,7 +279,8 @@ def main() -> int:
             f"{len(real_words.messages)} messages, aggregates only), config.yml's setting and the blind-written "
             "set's choice:\n"
         )
-        print(table([real_words.result(current), real_words.result(best.setting)]))
+        rows = [current] if best.setting == current else [current, best.setting]
+        print(table([real_words.result(setting) for setting in rows]))
         if kept != best.setting:
             print("The choice is worse there on some measure, so config.yml's setting stays.")
         best = grid[kept]
