@@ -56,3 +56,13 @@ def near_copies(texts: Iterable[str], of: Iterable[str]) -> list[str]:
     """The ``texts`` that copy one of ``of``: the check every evaluation set runs against training, both ways."""
     index = NearCopyIndex(of)
     return [text for text in texts if index.copied_example(text)]
+
+
+def near_copies_either_way(texts: Iterable[str], others: Iterable[str]) -> list[str]:
+    """Texts of either side that copy one of the other's: how an evaluation set is kept apart from training.
+
+    Both directions, because the similarity is not symmetric for long texts: SequenceMatcher treats the
+    indexed side's frequent characters as junk once it has 200 characters or more.
+    """
+    texts, others = list(texts), list(others)
+    return near_copies(texts, of=others) + near_copies(others, of=texts)
