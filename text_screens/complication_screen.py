@@ -154,6 +154,8 @@ _BEYOND_MILD = re.compile(
     r"|still|not going down|won'?t go|hasn'?t gone|purple|hard|lumps?|hot)\b",
     re.IGNORECASE,
 )
+# Effects told in weeks or months have outlasted the first days the seeds describe.
+_LASTING = re.compile(r"\b(weeks?|months?|years?)\b", re.IGNORECASE)
 _HYPOTHETICAL_OPENING = re.compile(
     r"^\s*(will|would|could|can|might|may|does|do|is it possible|what if|how likely)\b",
     re.IGNORECASE,
@@ -251,10 +253,13 @@ def escalates_on_expected_signs_only(text: str) -> bool:
     cannot grade: the same words tell a calm question and a worried report apart only by
     their register, which is what the classifier learned. The actions let its reading of
     an after-effects question decide those, and only those; a red flag, a warning sign, a
-    complaint, narrated harm or an emergency sign always escalates.
+    complaint, narrated harm or an emergency sign always escalates, and so does anything told
+    in weeks or months: the seeds expect these effects for days.
     """
-    return _urgency(text, with_expected_signs=True) is Urgency.URGENT and (
-        _urgency(text, with_expected_signs=False) is Urgency.NONE
+    return (
+        _urgency(text, with_expected_signs=True) is Urgency.URGENT
+        and _urgency(text, with_expected_signs=False) is Urgency.NONE
+        and not _LASTING.search(text)
     )
 
 

@@ -290,6 +290,7 @@ def test_fainting_now_is_an_emergency_but_a_fear_of_needles_or_a_faint_mark_is_n
         ("I have an itchy rash since my session, is that normal?", False),  # a warning sign
         ("the microneedling ruined my skin, it looks worse since", False),  # a complaint
         ("my lips are swelling up after microneedling", False),  # an emergency sign
+        ("my face looks worse since the session three weeks ago, is that normal?", False),  # beyond the first days
         # Not escalated at all.
         ("Why does my face burn after microneedling?", False),
         ("how much does microneedling cost?", False),
