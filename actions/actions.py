@@ -103,9 +103,8 @@ def classifier_reads_after_effects_question(tracker: Tracker, text: str) -> bool
     clinic's phone, so a wrong reading still tells the person what to watch for and whom
     to call.
     """
-    ranking = [entry for entry in intent_ranking(tracker) if entry.get("name") != FALLBACK_INTENT]
-    reads_question = bool(ranking) and ranking[0].get("name") == AFTER_EFFECTS_TOPIC
-    confident = reads_question and float(ranking[0].get("confidence") or 0.0) >= AFTER_EFFECTS_QUESTION_CONFIDENCE
+    guess = answer_builder.likeliest_guess(intent_ranking(tracker))
+    confident = guess is not None and guess[0] == AFTER_EFFECTS_TOPIC and guess[1] >= AFTER_EFFECTS_QUESTION_CONFIDENCE
     return confident and escalates_on_expected_signs_only(text)
 
 

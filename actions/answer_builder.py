@@ -199,9 +199,18 @@ def guessed_intents(ranking: Sequence[dict[str, object]]) -> list[str]:
     return [str(candidate.get("name")) for candidate in ranking if candidate.get("name") != FALLBACK_INTENT]
 
 
+def likeliest_guess(ranking: Sequence[dict[str, Any]]) -> tuple[str, float] | None:
+    """The classifier's best guess behind a fallback and its confidence: the top entry other than ``nlu_fallback``."""
+    for candidate in ranking:
+        if candidate.get("name") != FALLBACK_INTENT:
+            return str(candidate.get("name")), float(candidate.get("confidence") or 0.0)
+    return None
+
+
 def likeliest_intent(ranking: Sequence[dict[str, object]]) -> str | None:
     """The classifier's best guess behind a fallback: the top intent other than ``nlu_fallback``."""
-    return next(iter(guessed_intents(ranking)), None)
+    guess = likeliest_guess(ranking)
+    return guess[0] if guess else None
 
 
 def same_topic_hesitation(knowledge: KnowledgeBase, ranking: Sequence[dict[str, object]]) -> str | None:
