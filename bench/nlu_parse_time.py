@@ -4,7 +4,7 @@ Why beside ``make bench``: the benchmark's conversations are the assistant's own
 questions, and every one of them is parsed with a confident first intent, so a model
 whose cost depends on how sure it is (a cascade that asks a second encoder about
 unsure messages) shows no difference there. This times ``Agent.parse_message`` alone
-on the 1,914 blind-written validation messages, which span sure and unsure
+on the 1,908 blind-written validation messages, which span sure and unsure
 phrasings, one message at a time on one thread, after a warm-up. Each model runs in
 its own process so one's memory does not count against another's.
 """

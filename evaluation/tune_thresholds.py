@@ -1,6 +1,6 @@
 """`make tune`: choose the fallback thresholds and the complication safety margin on the blind-written set.
 
-The validation set is tests/nlu/blind_written.yml: 1,914 messages written from
+The validation set is tests/nlu/blind_written.yml: 1,908 messages written from
 docs/topic-guide.md by helpers who never saw data/ or tests/. It replaced an
 80/20 split of data/nlu, whose text came from the same hands as the training
 data and flattered every setting alike; nothing here reads the held-out set,
