@@ -111,7 +111,9 @@ _OTHER_TREATMENT = re.compile(
     r"|\binjections?\b|\bphotofacial|\btattoo|\bmicroblad|\bipl\b|\blaser hair removal\b|\bhydrafacial\b|\bdermaplan"
     r"|\bmicrodermabrasion|\bderma ?sweep|\bwax(ing|ed)\b|\bthreading\b|\bkybella\b|\bsculptra\b"
     r"|\blasers?\b|\bfraxel\b|\bco2\b|\bspray tan|\bpermanent make-?up"
-    r"|\bbrow (lamination|tint)|\blash (lift|extension)",
+    r"|\bbrow (lamination|tint)|\blash (lift|extension)"
+    r"|\bpiercings?\b|\bpierced\b|\bwarts?\b|\bcryotherapy\b|\belectrolysis\b|\bprofhilo\b|\bskin boosters?\b"
+    r"|\b(enzyme|oxygen|hydra) facial|\bhair dye|\bdetergent\b",
     re.IGNORECASE,
 )
 _MICRONEEDLING_TOO = re.compile(

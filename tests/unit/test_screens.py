@@ -139,6 +139,13 @@ def test_message_screen(text, problem) -> None:
         ("after my vampire facial my face is hot to the touch", False),
         ("my dermapen session left me with spreading redness", False),
         ("is microneedling better than a chemical peel?", False),
+        ("my new ear piercing is swollen and throbbing", True),
+        ("had a wart frozen off and now there's a blister", True),
+        ("my scalp burns since I used a new hair dye", True),
+        ("hives all over after a new laundry detergent", True),
+        ("little bumps since my Profhilo injections", True),
+        ("red dots where I had electrolysis, getting worse", True),
+        ("microneedling over a wart: is that allowed?", False),
     ],
 )
 def test_another_treatment_named_without_microneedling(text: str, other: bool) -> None:
