@@ -242,8 +242,9 @@ def _reads_as_after_effects_question(confidence: float) -> list[dict]:
         # Only expected signs tripped the screen, and the classifier is sure of an "is this normal?" question.
         ("Skin looks worse after microneedling - is that normal?", 0.9, True),
         ("Two days after microneedling I've got a few tiny bumps on my cheeks. Is that the healing?", 0.75, True),
-        # The classifier is not sure enough: the screen's escalation stands.
-        ("Skin looks worse after microneedling - is that normal?", 0.6, False),
+        ("Skin looks worse after microneedling - is that normal?", 0.6, True),
+        # The classifier is not sure enough to answer anything: the screen's escalation stands.
+        ("Skin looks worse after microneedling - is that normal?", 0.45, False),
         # A red flag or a warning sign escalates however sure the classifier is.
         ("a few bumps and a fever since my session, is that normal?", 0.99, False),
         ("bumps and a rash since my session, is that the healing?", 0.99, False),
