@@ -19,6 +19,8 @@ Button = dict[str, str]
 CONTRAINDICATIONS_TOPIC = "ask_contraindications"
 HANDOFF_PAYLOAD = "/human_handoff"
 BOOKING_PAYLOAD = "/book_consultation"
+COMPLICATION_INTENT = "report_complication"
+PROBLEM_PAYLOAD = f"/{COMPLICATION_INTENT}"
 # Under every FAQ answer, after the follow-ups: channels render these as small rating
 # controls (channels.quick_replies.is_feedback); the vote is stored on the conversation.
 FEEDBACK_VOTES = {"feedback_helpful": "up", "feedback_not_helpful": "down"}  # rating intent -> stored vote
@@ -183,6 +185,11 @@ def handoff_button(knowledge: KnowledgeBase) -> Button:
     return {"title": knowledge.messages["handoff_button"], "payload": HANDOFF_PAYLOAD}
 
 
+def problem_button(knowledge: KnowledgeBase) -> Button:
+    """ "I have a problem after treatment": the escalation advice, one click away."""
+    return {"title": knowledge.messages["problem_button"], "payload": PROBLEM_PAYLOAD}
+
+
 def menu_buttons(knowledge: KnowledgeBase) -> list[Button]:
     """The popular topics, then booking and a person."""
     return [*(topic_button(knowledge, t) for t in knowledge.menu), booking_button(knowledge), handoff_button(knowledge)]
@@ -229,8 +236,22 @@ def same_topic_hesitation(knowledge: KnowledgeBase, ranking: Sequence[dict[str, 
 
 
 def clarification_buttons(knowledge: KnowledgeBase, ranking: Sequence[dict[str, Any]], limit: int = 3) -> list[Button]:
-    """Buttons for the most likely FAQ topics of an unclear message."""
-    return [topic_button(knowledge, t) for t in ranked_topics(knowledge, ranking, MIN_CLARIFY_CONFIDENCE)[:limit]]
+    """Buttons for the most likely FAQ topics of an unclear message, and the way to report a problem if it may be one.
+
+    A report the classifier is unsure of ends here, as "Did you mean" (the screen found no sign it
+    knows). The topics stay first, in the classifier's order, so a question is one click from its
+    answer; when a complication report is as likely as a topic must be to get a button, the person
+    is one click from the escalation advice too.
+    """
+    buttons = [topic_button(knowledge, t) for t in ranked_topics(knowledge, ranking, MIN_CLARIFY_CONFIDENCE)[:limit]]
+    if confidence_of(ranking, COMPLICATION_INTENT) >= MIN_CLARIFY_CONFIDENCE:
+        buttons.append(problem_button(knowledge))
+    return buttons
+
+
+def confidence_of(ranking: Sequence[dict[str, Any]], intent: str) -> float:
+    """The classifier's confidence in ``intent`` (0 when it is not ranked)."""
+    return next((float(c.get("confidence") or 0.0) for c in ranking if c.get("name") == intent), 0.0)
 
 
 def _condition_caution(knowledge: KnowledgeBase, entry: FaqEntry, condition: str) -> str | None:

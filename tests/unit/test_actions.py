@@ -270,6 +270,32 @@ def test_unsure_with_a_complication_as_second_guess_still_asks(knowledge) -> Non
     assert messages[0]["text"] == knowledge.messages["clarify"]
 
 
+def test_did_you_mean_offers_the_way_to_report_a_problem_when_it_may_be_one(knowledge) -> None:
+    """The topics come first, then "I have a problem after treatment", then a person."""
+    tracker = make_tracker("peeling", "nlu_fallback", ranking=_unsure_between("ask_recovery", "report_complication"))
+    messages, _ = run(ActionClarify(), tracker)
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/ask_recovery", "/report_complication", "/human_handoff"]
+    assert messages[0]["buttons"][1]["title"] == knowledge.messages["problem_button"]
+
+
+def test_did_you_mean_leaves_the_problem_button_out_when_no_problem_is_likely(knowledge) -> None:
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.4},
+        {"name": "ask_recovery", "confidence": 0.45},
+        {"name": "ask_aftercare", "confidence": 0.4},
+        {"name": "report_complication", "confidence": 0.09},
+    ]
+    messages, _ = run(ActionClarify(), make_tracker("peeling", "nlu_fallback", ranking=ranking))
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/ask_recovery", "/ask_aftercare", "/human_handoff"]
+
+
+def test_the_problem_button_brings_the_escalation_advice(knowledge) -> None:
+    """Its payload is the intent itself; the text the action reads is the payload, which names no sign."""
+    tracker = make_tracker("/report_complication", "report_complication")
+    messages, _ = run(ActionEscalateComplication(), tracker)
+    assert [m.get("text") for m in messages] == [knowledge.urgent_escalation, knowledge.emergency_escalation]
+
+
 def test_greeting_and_help_show_the_menu(knowledge) -> None:
     greeting, _ = run(ActionShowMenu(), make_tracker("hello", "greet"))
     help_, _ = run(ActionShowMenu(), make_tracker("what can you do", "help"))
