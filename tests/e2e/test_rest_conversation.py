@@ -77,6 +77,15 @@ def test_complication_gets_escalation_not_an_answer(stack) -> None:
     assert not answers & set(texts(replies))
 
 
+def test_the_problem_button_of_did_you_mean_brings_the_escalation_advice(stack) -> None:
+    """The button's payload goes through Rasa's rules to the escalation, with the clinic's contact."""
+    sender = "e2e-problem-button"
+    chat(stack, sender, "hello")
+    replies = chat(stack, sender, "/report_complication")
+    assert texts(replies) == [KNOWLEDGE.urgent_escalation, KNOWLEDGE.emergency_escalation]
+    assert [b["payload"] for b in replies[-1]["buttons"]] == ["/human_handoff"]
+
+
 def test_calm_is_this_normal_gets_expected_effects_with_warning_signs(stack) -> None:
     """An ordinary after-effect asked about calmly: what to expect, the signs to watch, the clinic's phone."""
     replies = chat(stack, "e2e-normal", "my skin is a bit flaky and tight two days after my session, is that normal?")
