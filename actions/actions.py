@@ -40,7 +40,7 @@ from text_screens.treatment_scope import compared_treatment_topic, only_about_an
 
 LAST_TOPIC_SLOT = "last_topic"
 AFTER_EFFECTS_TOPIC = "ask_after_effects_check"
-COMPLICATION_INTENT = "report_complication"
+COMPLICATION_INTENT = answer_builder.COMPLICATION_INTENT
 # How sure the classifier must be of an after-effects question to answer one that only tripped the
 # screen's expected-sign rules: as sure as it must be for any answer (config.yml's FallbackClassifier
 # threshold, 0.5). Blind-written validation set, end to end (2026-12-02): 0.5 and 0.7 both took false
