@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from evaluation.labelled_data import COMPLICATION, OUT_OF_SCOPE, REAL_WORLD_PARTS, LabelledMessage, real_world_part
 from evaluation.metrics import share
 from evaluation.reply_outcome import ReplyKind, ReplyOutcome
+from evaluation.uncertainty import wilson_interval
 
 # Targets of the real-world issue; the held-out set is held to the same ones in the report.
 ANSWER_TARGETS: dict[str, tuple[str, float]] = {
@@ -40,6 +41,8 @@ class AnswerScores:
     clarify_rate: float
     per_topic: dict[str, tuple[int, int]]  # topic -> (right answers, questions)
     confusions: list[tuple[str, str, int]]  # (asked, shown, count), worst first
+    # metric (as in as_row) -> (hits, messages counted): what an interval needs; empty when built by hand
+    counts: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def as_row(self) -> dict[str, float]:
         return {
@@ -53,14 +56,10 @@ class AnswerScores:
             "shown 'Did you mean' (all messages)": self.clarify_rate,
         }
 
-
-def _rate(
-    pairs: Sequence[tuple[LabelledMessage, ReplyOutcome]],
-    which: Callable[[LabelledMessage], bool],
-    good: Callable[[LabelledMessage, ReplyOutcome], bool],
-) -> float:
-    selected = [(m, o) for m, o in pairs if which(m)]
-    return share(sum(good(m, o) for m, o in selected), len(selected))
+    def interval(self, metric: str) -> tuple[float, float]:
+        """The 95% Wilson interval of ``metric``: on a few hundred messages one message moves a figure a lot."""
+        hits, counted = self.counts[metric]
+        return wilson_interval(hits, counted)
 
 
 def served(message: LabelledMessage, outcome: ReplyOutcome, faq_question: bool) -> bool:
@@ -80,16 +79,27 @@ def served(message: LabelledMessage, outcome: ReplyOutcome, faq_question: bool) 
     return outcome.faq_answer is None and not outcome.escalated
 
 
-def answer_scores(
-    messages: Sequence[LabelledMessage], outcomes: Sequence[ReplyOutcome], faq_intents: set[str], top: int = 12
-) -> AnswerScores:
-    """A message is an FAQ question when its label is an FAQ topic; ``also_ok`` topics count as right too.
+Verdict = bool | None  # True: a hit for the measure; False: counted, no hit; None: not counted
 
-    A wrong answer is an FAQ answer outside the acceptable topics, whatever the
-    label (any FAQ answer to a complication report or an out-of-scope message is wrong);
-    a false escalation is complication advice where no complication is an acceptable reading.
+
+@dataclass(frozen=True)
+class Measure:
+    """One end-to-end figure: which messages it counts, what counts as a hit, and which way is better."""
+
+    label: str
+    counts: Callable[[LabelledMessage], bool]
+    hit: Callable[[LabelledMessage, ReplyOutcome], bool]
+    higher_is_better: bool = True
+
+
+def measures(faq_intents: set[str]) -> list[Measure]:
+    """The figures of the real-world issue, in table order.
+
+    A message is an FAQ question when its label is an FAQ topic; ``also_ok`` topics count as right too.
+    A wrong answer is an FAQ answer outside the acceptable topics, whatever the label (any FAQ answer to a
+    complication report or an out-of-scope message is wrong); a false escalation is complication advice
+    where no complication is an acceptable reading.
     """
-    pairs = list(zip(messages, outcomes, strict=True))
 
     def is_faq(m: LabelledMessage) -> bool:
         return m.intent in faq_intents
@@ -97,29 +107,84 @@ def answer_scores(
     def right(m: LabelledMessage, o: ReplyOutcome) -> bool:
         return served(m, o, faq_question=True)
 
-    def one_click(m: LabelledMessage, o: ReplyOutcome) -> bool:
-        return right(m, o) or (o.kind is ReplyKind.CLARIFY and o.topic in m.acceptable)
+    def every(m: LabelledMessage) -> bool:
+        return True
+
+    return [
+        Measure("right FAQ answer (FAQ questions)", is_faq, right),
+        Measure(
+            "right answer or right first 'Did you mean' (FAQ questions)",
+            is_faq,
+            lambda m, o: right(m, o) or (o.kind is ReplyKind.CLARIFY and o.topic in m.acceptable),
+        ),
+        Measure("out-of-scope kept from any FAQ answer", lambda m: m.intent == OUT_OF_SCOPE, _no_faq_answer),
+        Measure("near-miss out-of-scope kept", lambda m: m.near_miss, _no_faq_answer),
+        Measure("complication report escalated", lambda m: m.intent == COMPLICATION, lambda m, o: o.escalated),
+        Measure(
+            "FAQ answer to a different question (all messages)",
+            every,
+            lambda m, o: o.faq_answer is not None and o.faq_answer not in m.acceptable,
+            higher_is_better=False,
+        ),
+        Measure(
+            "plain message given complication advice",
+            lambda m: COMPLICATION not in m.acceptable,
+            lambda m, o: o.escalated,
+            higher_is_better=False,
+        ),
+        Measure(
+            "shown 'Did you mean' (all messages)",
+            every,
+            lambda m, o: o.kind is ReplyKind.CLARIFY,
+            higher_is_better=False,
+        ),
+    ]
+
+
+def _no_faq_answer(message: LabelledMessage, outcome: ReplyOutcome) -> bool:
+    return outcome.faq_answer is None
+
+
+def message_verdicts(
+    messages: Sequence[LabelledMessage], outcomes: Sequence[ReplyOutcome], faq_intents: set[str]
+) -> dict[str, list[Verdict]]:
+    """Each measure's verdict on each message, in message order: what a paired comparison of two systems needs."""
+    pairs = list(zip(messages, outcomes, strict=True))
+    return {
+        measure.label: [measure.hit(m, o) if measure.counts(m) else None for m, o in pairs]
+        for measure in measures(faq_intents)
+    }
+
+
+def answer_scores(
+    messages: Sequence[LabelledMessage], outcomes: Sequence[ReplyOutcome], faq_intents: set[str], top: int = 12
+) -> AnswerScores:
+    """Every measure of ``measures`` as a share with its counts, plus per-topic right answers and worst misses."""
+    pairs = list(zip(messages, outcomes, strict=True))
+    verdicts = message_verdicts(messages, outcomes, faq_intents)
+    counts = {label: (sum(1 for v in vs if v), sum(1 for v in vs if v is not None)) for label, vs in verdicts.items()}
+    rates = {label: share(hits, counted) for label, (hits, counted) in counts.items()}
+    right = verdicts["right FAQ answer (FAQ questions)"]
 
     per_topic: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for m, o in pairs:
-        if is_faq(m):
-            per_topic[m.intent][0] += right(m, o)
+    for (m, _), verdict in zip(pairs, right, strict=True):
+        if verdict is not None:
+            per_topic[m.intent][0] += verdict
             per_topic[m.intent][1] += 1
-    confusions = Counter((m.intent, o.label()) for m, o in pairs if not served(m, o, is_faq(m)))
+    confusions = Counter((m.intent, o.label()) for m, o in pairs if not served(m, o, m.intent in faq_intents))
     return AnswerScores(
         messages=len(pairs),
-        right_answer=_rate(pairs, is_faq, right),
-        right_in_one_click=_rate(pairs, is_faq, one_click),
-        out_of_scope_kept=_rate(pairs, lambda m: m.intent == OUT_OF_SCOPE, lambda m, o: o.faq_answer is None),
-        near_miss_kept=_rate(pairs, lambda m: m.near_miss, lambda m, o: o.faq_answer is None),
-        complication_escalated=_rate(pairs, lambda m: m.intent == COMPLICATION, lambda m, o: o.escalated),
-        wrong_answer_rate=_rate(
-            pairs, lambda m: True, lambda m, o: o.faq_answer is not None and o.faq_answer not in m.acceptable
-        ),
-        false_escalation_rate=_rate(pairs, lambda m: COMPLICATION not in m.acceptable, lambda m, o: o.escalated),
-        clarify_rate=_rate(pairs, lambda m: True, lambda m, o: o.kind is ReplyKind.CLARIFY),
-        per_topic={topic: (counts[0], counts[1]) for topic, counts in sorted(per_topic.items())},
+        right_answer=rates["right FAQ answer (FAQ questions)"],
+        right_in_one_click=rates["right answer or right first 'Did you mean' (FAQ questions)"],
+        out_of_scope_kept=rates["out-of-scope kept from any FAQ answer"],
+        near_miss_kept=rates["near-miss out-of-scope kept"],
+        complication_escalated=rates["complication report escalated"],
+        wrong_answer_rate=rates["FAQ answer to a different question (all messages)"],
+        false_escalation_rate=rates["plain message given complication advice"],
+        clarify_rate=rates["shown 'Did you mean' (all messages)"],
+        per_topic={topic: (counts_[0], counts_[1]) for topic, counts_ in sorted(per_topic.items())},
         confusions=[(asked, shown, n) for (asked, shown), n in confusions.most_common(top)],
+        counts=counts,
     )
 
 
