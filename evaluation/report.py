@@ -26,6 +26,22 @@ def figure(value: float) -> str:
     return "–" if math.isnan(value) else f"{value:.3f}"
 
 
+def with_interval(scores: AnswerScores, metric: str) -> str:
+    """A figure and its 95% Wilson interval, "0.798 (0.745–0.843)"; the figure alone when counts are unknown."""
+    value = figure(scores.as_row()[metric])
+    if metric not in scores.counts or not scores.counts[metric][1]:
+        return value
+    low, high = scores.interval(metric)
+    return f"{value} ({low:.3f}–{high:.3f})"
+
+
+INTERVAL_NOTE = (
+    "In brackets: the 95% interval (Wilson score) of the assistant's figure, from the number of messages it "
+    "counts. A target outside it is missed by more than this set's sampling error; two systems are compared "
+    "message by message with `python -m evaluation.compare_models`, not by these intervals."
+)
+
+
 def meets(metric: str, value: float) -> bool | None:
     return meets_target(TARGETS, metric, value)
 
@@ -74,13 +90,24 @@ def answer_markdown(set_name: str, scores: dict[str, AnswerScores], ours: str) -
             else ""
         )
         met = meets_answer_target(metric, value)
-        cells = " | ".join(figure(scores[name].as_row()[metric]) for name in names)
+        cells = " | ".join(
+            with_interval(scores[name], metric) if name == ours else figure(scores[name].as_row()[metric])
+            for name in names
+        )
         lines.append(f"| {metric} | {target} | {cells} | {'' if met is None else ('yes' if met else '**no**')} |")
     topics = ", ".join(
         f"{topic.removeprefix('ask_')} {right}/{total}" for topic, (right, total) in scores[ours].per_topic.items()
     )
     misses = ", ".join(f"{asked} → {shown} ({n})" for asked, shown, n in scores[ours].confusions) or "none"
-    lines += ["", f"Right answers per topic, {ours}: {topics}.", "", f"Worst misses, {ours}: {misses}.", ""]
+    lines += [
+        "",
+        INTERVAL_NOTE,
+        "",
+        f"Right answers per topic, {ours}: {topics}.",
+        "",
+        f"Worst misses, {ours}: {misses}.",
+    ]
+    lines.append("")
     return "\n".join(lines)
 
 
@@ -158,10 +185,11 @@ def summary_markdown(answers: dict[str, dict[str, AnswerScores]], ours: str, mea
     lines.append("|---" * (len(sets) + 2) + "|")
     for metric in answers[sets[0]][ours].as_row():
         target = " ".join(f"{part:.2f}" if isinstance(part, float) else part for part in ANSWER_TARGETS.get(metric, ()))
-        cells = " | ".join(figure(answers[name][ours].as_row()[metric]) for name in sets)
+        cells = " | ".join(with_interval(answers[name][ours], metric) for name in sets)
         lines.append(f"| {metric} | {target} | {cells} |")
+    lines += ["", INTERVAL_NOTE]
     if "real-world" in answers:
         table = answer_markdown("real-world", answers["real-world"], ours).replace("## End to end,", "###", 1)
         # The whole set's per-topic results and misses include the test part's: they stay in results/eval.md.
-        lines += ["", table.split("\n\nRight answers per topic")[0]]
+        lines += ["", table.split("\n\n" + INTERVAL_NOTE)[0]]
     return "\n".join(lines)

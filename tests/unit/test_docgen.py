@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 import docgen
 from evaluation.answer_metrics import AnswerScores
 from evaluation.report import summary_markdown
+from evaluation.uncertainty import wilson_interval
 from service.launcher import PROJECT_ROOT
 
 
@@ -45,3 +48,15 @@ def test_the_docs_keep_their_generated_sections() -> None:
         text = (PROJECT_ROOT / doc).read_text(encoding="utf-8")
         start, end = docgen.markers(command)
         assert text.count(start) == 1 and text.count(end) == 1 and text.index(start) < text.index(end), doc
+
+
+def test_eval_summary_gives_each_figure_its_interval() -> None:
+    counted = replace(
+        _scores(0.8, "ask_pain"),
+        counts={"right FAQ answer (FAQ questions)": (160, 200), "complication report escalated": (0, 0)},
+    )
+    text = summary_markdown({"held-out": {"assistant": counted}}, "assistant", "Measured today.")
+    low, high = wilson_interval(160, 200)
+    assert f"| right FAQ answer (FAQ questions) | >= 0.92 | 0.800 ({low:.3f}–{high:.3f}) |" in text
+    assert "| complication report escalated | >= 1.00 | 0.800 |" in text  # nothing counted: no interval
+    assert "Wilson" in text
