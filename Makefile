@@ -25,7 +25,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Server settings (tracker store, ports, token) have their defaults in
 # service/launcher.py; see the README for the variables.
 
-.PHONY: help run shell test lint typecheck format unit validate train spacy-pipeline mpnet-weights rasa-test holdout e2e eval tune mpnet-experiment check-knowledge clean \
+.PHONY: help run shell test lint typecheck format unit validate train spacy-pipeline mpnet-weights rasa-test holdout e2e eval tune compare mpnet-experiment check-knowledge clean \
         bench bench-profile bench-report report browser webchat chromium postgresql channels faults soak \
         deploy-check nginx \
         cluster cluster-packages cluster-test cluster-soak
@@ -70,6 +70,8 @@ help:
 	@echo "Measure (not in make test):"
 	@echo "  make eval             answer quality vs two baselines, held-out and real-world sets (results/eval.md)"
 	@echo "  make tune             choose the fallback thresholds and safety margin on the blind-written set"
+	@echo "  make compare BEFORE=old.tar.gz  the trained model against another, message by message, with"
+	@echo "                        intervals and McNemar p-values on the sets meant for choosing (COMPARE_ARGS)"
 	@echo "  make mpnet-experiment all-mpnet-base-v2 as int8 and as a cascade, on the blind-written set (~15 min)"
 	@echo "  make bench            speed, memory, training vs the rasa init bot (results/bench.md, docs/performance.md)"
 	@echo "  make bench-profile    where a message's CPU goes, sampled with py-spy (results/profile-ours.md)"
@@ -232,6 +234,12 @@ eval: $(MODEL)
 # blind-written validation set (tests/nlu/blind_written.yml; never the held-out or real-world sets).
 tune: $(MODEL)
 	$(PY) -m evaluation.tune_thresholds
+
+# Is a change real? The trained model against BEFORE, paired on the same messages (evaluation/compare_models.py).
+# COMPARE_ARGS='--sets blind dev2 --show-changes' narrows it; validation and test sets never print messages.
+compare: $(MODEL)
+	@test -n "$(BEFORE)" || { echo "usage: make compare BEFORE=path/to/other-model.tar.gz [COMPARE_ARGS=...]"; exit 2; }
+	$(PY) -m evaluation.compare_models --before $(BEFORE) $(COMPARE_ARGS)
 
 # Would all-mpnet-base-v2 answer better, as int8 and as a cascade behind MiniLM? Not part of `make test`
 # (404 MB of weights); measured on the blind-written validation set only (evaluation/mpnet_experiment.py).
