@@ -33,6 +33,7 @@ from evaluation.labelled_data import (
     real_world_part,
 )
 from evaluation.reply_outcome import ReplyReader
+from evaluation.report import with_interval
 from evaluation.text_similarity import near_copies
 from evaluation.webhook_replies import webhook_replies
 from service.launcher import DEFAULT_MODEL, PROJECT_ROOT
@@ -74,7 +75,7 @@ def scores() -> dict[str, AnswerScores]:
     result = {"all": answer_scores(REAL_WORLD, outcomes, FAQS), **scores_by_real_world_part(REAL_WORLD, outcomes, FAQS)}
     for name, figures in result.items():
         print(f"\n[{name}: {figures.messages} messages]")
-        print("\n".join(f"{metric}: {value:.3f}" for metric, value in figures.as_row().items()))
+        print("\n".join(f"{metric}: {with_interval(figures, metric)}" for metric in figures.as_row()))
     return result
 
 
