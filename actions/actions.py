@@ -77,9 +77,24 @@ def send_escalation(
     messages = [knowledge.urgent_escalation, knowledge.emergency_escalation]
     if urgency is Urgency.EMERGENCY:
         messages.reverse()
+    buttons = [answer_builder.handoff_button(knowledge)]
+    if urgency is Urgency.URGENT and names_no_warning_sign(text) and knowledge.faq(AFTER_EFFECTS_TOPIC):
+        buttons.append(answer_builder.topic_button(knowledge, AFTER_EFFECTS_TOPIC))
     dispatcher.utter_message(text=messages[0])
-    dispatcher.utter_message(text=messages[1], buttons=[answer_builder.handoff_button(knowledge)])
+    dispatcher.utter_message(text=messages[1], buttons=buttons)
     return [SlotSet(LAST_TOPIC_SLOT, None)]
+
+
+def names_no_warning_sign(text: str) -> bool:
+    """The escalation rests on the classifier's reading, or on signs the seeds call expected, and nothing more.
+
+    Then the message may well be a calm "is this normal?" told in words the classifier took
+    for a report (most of the false alarms on real people's words are). The escalation
+    advice stays, first; the after-effects answer is offered one click away, and it lists the
+    warning signs and the clinic's phone itself, so a real problem clicked through is sent
+    back to the clinic. A red flag, a warning sign, harm or an emergency sign gets no such offer.
+    """
+    return complication_urgency(text) is Urgency.NONE or escalates_on_expected_signs_only(text)
 
 
 def respond_to_reported_problem(

@@ -83,7 +83,20 @@ def test_the_problem_button_of_did_you_mean_brings_the_escalation_advice(stack) 
     chat(stack, sender, "hello")
     replies = chat(stack, sender, "/report_complication")
     assert texts(replies) == [KNOWLEDGE.urgent_escalation, KNOWLEDGE.emergency_escalation]
-    assert [b["payload"] for b in replies[-1]["buttons"]] == ["/human_handoff"]
+    # A click names no sign, so the after-effects answer is offered after a person, as for any such report.
+    assert [b["payload"] for b in replies[-1]["buttons"]] == ["/human_handoff", "/ask_after_effects_check"]
+
+
+def test_an_escalation_on_the_classifiers_reading_alone_offers_the_after_effects_answer(stack) -> None:
+    """No warning sign named: the advice first, then what is expected, with the signs to watch, one click away."""
+    sender = "e2e-expected-effects-offer"
+    replies = chat(stack, sender, "something just feels off with my skin since the microneedling last week")
+    assert texts(replies)[:2] == [KNOWLEDGE.urgent_escalation, KNOWLEDGE.emergency_escalation]
+    offer = replies[-1]["buttons"][-1]
+    assert offer == {"title": KNOWLEDGE.faqs["ask_after_effects_check"].title, "payload": "/ask_after_effects_check"}
+    clicked = chat(stack, sender, offer["payload"])
+    assert clicked[0]["text"] == KNOWLEDGE.faqs["ask_after_effects_check"].answer
+    assert KNOWLEDGE.urgent_escalation not in texts(clicked)
 
 
 def test_calm_is_this_normal_gets_expected_effects_with_warning_signs(stack) -> None:

@@ -83,7 +83,34 @@ def test_reported_complication_gets_escalation_only(knowledge) -> None:
     assert [m.get("text") for m in messages[:2]] == [knowledge.urgent_escalation, knowledge.emergency_escalation]
     assert knowledge.clinic.phone in messages[0]["text"]
     assert all(m.get("text") for m in messages)
-    assert [b["payload"] for b in messages[-1]["buttons"]] == ["/human_handoff"]
+    # Only signs the seeds call expected: the after-effects answer is one click away, after a person.
+    assert [b["payload"] for b in messages[-1]["buttons"]] == ["/human_handoff", "/ask_after_effects_check"]
+    assert messages[-1]["buttons"][1]["title"] == knowledge.faqs["ask_after_effects_check"].title
+
+
+@pytest.mark.parametrize(
+    ("text", "offered"),
+    [
+        # The classifier's reading alone: a calm question it took for a report, or a problem the screen has no word for.
+        ("I walked out of the clinic looking like a tomato after my session", True),
+        ("something just feels off with my skin since the microneedling", True),
+        # Warning signs, harm and red flags: the advice alone.
+        ("I have pus and a fever since my session", False),
+        ("it's day 4 and the swelling is getting worse", False),
+        ("I have got blisters on my cheeks since my session", False),
+    ],
+)
+def test_the_after_effects_answer_is_offered_only_when_no_warning_sign_is_named(knowledge, text, offered) -> None:
+    messages, _ = run(ActionEscalateComplication(), make_tracker(text, "report_complication"))
+    assert [m.get("text") for m in messages[:2]] == [knowledge.urgent_escalation, knowledge.emergency_escalation]
+    payloads = [b["payload"] for b in messages[-1]["buttons"]]
+    assert payloads == (["/human_handoff", "/ask_after_effects_check"] if offered else ["/human_handoff"])
+
+
+def test_the_offered_button_brings_the_expected_effects_with_the_warning_signs(knowledge) -> None:
+    messages, _ = run(ActionAnswerFaq(), make_tracker("/ask_after_effects_check", "ask_after_effects_check"))
+    assert messages[0]["text"] == knowledge.faqs["ask_after_effects_check"].answer
+    assert knowledge.clinic.phone in messages[0]["text"] and knowledge.clinic.emergency_number in messages[0]["text"]
 
 
 def test_severe_complication_leads_with_emergency_advice(knowledge) -> None:
@@ -91,6 +118,7 @@ def test_severe_complication_leads_with_emergency_advice(knowledge) -> None:
     messages, _ = run(ActionEscalateComplication(), tracker)
     assert messages[0]["text"] == knowledge.emergency_escalation
     assert knowledge.clinic.emergency_number in messages[0]["text"]
+    assert [b["payload"] for b in messages[-1]["buttons"]] == ["/human_handoff"]  # never softened
 
 
 def test_foreign_language_gets_english_only_message(knowledge) -> None:
