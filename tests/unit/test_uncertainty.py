@@ -67,13 +67,18 @@ MESSAGES = [
 FAQS = {"ask_pain", "ask_cost"}
 
 
-def test_scores_carry_the_counts_their_intervals_come_from() -> None:
-    outcomes = [
+def _replies(to_how_much: str) -> list[ReplyOutcome]:
+    """The pain answer, ``to_how_much``'s answer, the scope message and the escalation, in MESSAGES' order."""
+    return [
         ReplyOutcome(ReplyKind.ANSWER, "ask_pain"),
-        ReplyOutcome(ReplyKind.ANSWER, "ask_pain"),
+        ReplyOutcome(ReplyKind.ANSWER, to_how_much),
         ReplyOutcome(ReplyKind.OUT_OF_SCOPE),
         ReplyOutcome(ReplyKind.ESCALATION),
     ]
+
+
+def test_scores_carry_the_counts_their_intervals_come_from() -> None:
+    outcomes = _replies("ask_pain")
     scores = answer_scores(MESSAGES, outcomes, FAQS)
     assert scores.counts["right FAQ answer (FAQ questions)"] == (1, 2)
     assert scores.counts["FAQ answer to a different question (all messages)"] == (1, 4)
@@ -86,13 +91,7 @@ def test_scores_carry_the_counts_their_intervals_come_from() -> None:
 
 def test_comparison_lists_what_moved_and_marks_only_clear_changes() -> None:
     before = message_verdicts(MESSAGES, [ReplyOutcome(ReplyKind.ANSWER, "ask_pain")] * 4, FAQS)
-    fixed = [
-        ReplyOutcome(ReplyKind.ANSWER, "ask_pain"),
-        ReplyOutcome(ReplyKind.ANSWER, "ask_cost"),
-        ReplyOutcome(ReplyKind.OUT_OF_SCOPE),
-        ReplyOutcome(ReplyKind.ESCALATION),
-    ]
-    after = message_verdicts(MESSAGES, fixed, FAQS)
+    after = message_verdicts(MESSAGES, _replies("ask_cost"), FAQS)
     lines = changed_messages(MESSAGES, before, after)
     assert len(lines) == 3 and "does it hurt" not in "\n".join(lines)
     assert "'how much'" in lines[0] and "right FAQ answer" in lines[0]
