@@ -87,7 +87,7 @@ class Measure:
     """One end-to-end figure: which messages it counts, what counts as a hit, and which way is better."""
 
     label: str
-    counts: Callable[[LabelledMessage], bool]
+    applies_to: Callable[[LabelledMessage], bool]
     hit: Callable[[LabelledMessage, ReplyOutcome], bool]
     higher_is_better: bool = True
 
@@ -151,7 +151,7 @@ def message_verdicts(
     """Each measure's verdict on each message, in message order: what a paired comparison of two systems needs."""
     pairs = list(zip(messages, outcomes, strict=True))
     return {
-        measure.label: [measure.hit(m, o) if measure.counts(m) else None for m, o in pairs]
+        measure.label: [measure.hit(m, o) if measure.applies_to(m) else None for m, o in pairs]
         for measure in measures(faq_intents)
     }
 

@@ -38,7 +38,7 @@ def with_interval(scores: AnswerScores, metric: str) -> str:
 INTERVAL_NOTE = (
     "In brackets: the 95% interval (Wilson score) of the assistant's figure, from the number of messages it "
     "counts. A target outside it is missed by more than this set's sampling error; two systems are compared "
-    "message by message with `python -m evaluation.compare_models`, not by these intervals."
+    "message by message with `make compare`, not by these intervals."
 )
 
 
@@ -106,8 +106,8 @@ def answer_markdown(set_name: str, scores: dict[str, AnswerScores], ours: str) -
         f"Right answers per topic, {ours}: {topics}.",
         "",
         f"Worst misses, {ours}: {misses}.",
+        "",
     ]
-    lines.append("")
     return "\n".join(lines)
 
 
@@ -119,7 +119,13 @@ def write_json(
 ) -> None:
     end_to_end = {
         set_name: {
-            name: {**s.as_row(), "messages": s.messages, "per topic": s.per_topic, "worst misses": s.confusions}
+            name: {
+                **s.as_row(),
+                "messages": s.messages,
+                "counts (hits, counted)": s.counts,
+                "per topic": s.per_topic,
+                "worst misses": s.confusions,
+            }
             for name, s in by_system.items()
         }
         for set_name, by_system in (answers or {}).items()
