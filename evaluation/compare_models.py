@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--test-sets", action="store_true", help="allow the held-out set and the real-world test part")
     args = parser.parse_args(argv)
 
-    chosen = [SETS[name] for name in args.sets]
+    chosen = [SETS[name] for name in dict.fromkeys(args.sets)]  # each set once, in the order given
     if not args.test_sets and any(s.test_set for s in chosen):
         parser.error("the held-out set and the real-world test part need --test-sets (and a disclosure)")
     if args.show_changes and not all(s.readable for s in chosen):

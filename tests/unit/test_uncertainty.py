@@ -7,7 +7,7 @@ import math
 import pytest
 
 from evaluation.answer_metrics import answer_scores, message_verdicts
-from evaluation.compare_models import changed_messages, comparison_table, main
+from evaluation.compare_models import SETS, changed_messages, comparison_table, main
 from evaluation.labelled_data import LabelledMessage
 from evaluation.reply_outcome import ReplyKind, ReplyOutcome
 from evaluation.uncertainty import paired_change, sign_test_p_value, wilson_interval
@@ -112,3 +112,12 @@ def test_the_tool_refuses_to_print_unreadable_sets(tmp_path, capsys) -> None:
             main(argv)
         assert stopped.value.code == 2
     assert "never validation" in capsys.readouterr().err
+
+
+def test_every_set_the_tool_names_loads_and_the_real_world_parts_do_not_overlap() -> None:
+    loaded = {name: s.load() for name, s in SETS.items()}
+    assert all(loaded.values())
+    dev = {m.text for m in loaded["dev"]}
+    assert dev and not dev & {m.text for m in loaded["real-world-test"]}
+    assert {name for name, s in SETS.items() if s.readable} == {"blind", "dev", "dev2"}
+    assert {name for name, s in SETS.items() if s.test_set} == {"held-out", "real-world-test"}
