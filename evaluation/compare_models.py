@@ -123,15 +123,25 @@ def _jsonable(parse: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(parse, default=float))
 
 
-def replayed_verdicts(messages: list[LabelledMessage], parses: list[dict[str, Any]]) -> dict[str, list[bool | None]]:
-    """Each measure's verdict per message after the real actions answered each parse."""
-    from actions.knowledge_loader import DEFAULT_KNOWLEDGE_FILE, load_knowledge_base
-    from evaluation.action_replay import ActionReplay
-    from evaluation.reply_outcome import ReplyReader
+class Replayer:
+    """The real actions, the reply reader and the FAQ topics, built once for every set and both models.
 
-    replay, reader = ActionReplay(), ReplyReader(load_knowledge_base(DEFAULT_KNOWLEDGE_FILE))
-    outcomes = [reader.read(replay.reply(m.text, p)) for m, p in zip(messages, parses, strict=True)]
-    return message_verdicts(messages, outcomes, set(faq_intents()))
+    Each of them reads files (the rules, the knowledge file, the domain); a comparison replays
+    two models on up to six sets, so building them per call would read those files a dozen times.
+    """
+
+    def __init__(self) -> None:
+        from actions.knowledge_loader import DEFAULT_KNOWLEDGE_FILE, load_knowledge_base
+        from evaluation.action_replay import ActionReplay
+        from evaluation.reply_outcome import ReplyReader
+
+        self.faqs = set(faq_intents())
+        self._replay, self._reader = ActionReplay(), ReplyReader(load_knowledge_base(DEFAULT_KNOWLEDGE_FILE))
+
+    def verdicts(self, messages: list[LabelledMessage], parses: list[dict[str, Any]]) -> dict[str, list[bool | None]]:
+        """Each measure's verdict per message after the real actions answered each parse."""
+        outcomes = [self._reader.read(self._replay.reply(m.text, p)) for m, p in zip(messages, parses, strict=True)]
+        return message_verdicts(messages, outcomes, self.faqs)
 
 
 def share_cell(hits: int, counted: int) -> str:
@@ -190,13 +200,14 @@ def main(argv: list[str] | None = None) -> int:
     messages = {s.name: s.load() for s in chosen}
     parses_before = cached_parses(args.before, messages)
     parses_after = cached_parses(args.after, messages)
-    directions = {m.label: m.higher_is_better for m in measures(set(faq_intents()))}
+    replayer = Replayer()
+    directions = {m.label: m.higher_is_better for m in measures(replayer.faqs)}
     print(f"Before: {args.before}. After: {args.after}. `*`: p < 0.05.\n")
     if any(s.test_set for s in chosen):
         print("Test sets measured (--test-sets): disclose this run.\n")
     for s in chosen:
-        before = replayed_verdicts(messages[s.name], parses_before[s.name])
-        after = replayed_verdicts(messages[s.name], parses_after[s.name])
+        before = replayer.verdicts(messages[s.name], parses_before[s.name])
+        after = replayer.verdicts(messages[s.name], parses_after[s.name])
         changes = {name: paired_change(before[name], after[name], directions[name]) for name in before}
         print(comparison_table(f"{s.name} ({len(messages[s.name])} messages)", changes) + "\n")
         if args.show_changes:
