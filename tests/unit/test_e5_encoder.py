@@ -117,3 +117,33 @@ def test_the_file_describes_multilingual_e5_small() -> None:
         "num_attention_heads": 12,
         "intermediate_size": 1536,
     }
+
+
+def test_the_featurizer_trains_stores_and_loads_the_joined_encoder(tmp_path) -> None:
+    """Through Rasa's model storage: E5's layers and training mean are stored; the loaded featurizer gives each
+    message a 768-wide unit vector whose MiniLM half is what MiniLM alone gives."""
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.constants import TEXT
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    storage, context = LocalModelStorage(tmp_path), ExecutionContext(GraphSchema({}), "test")
+    texts = ["does microneedling hurt", "how much is a session", "can I wear makeup after"]
+
+    def featurized(encoders: list[str], resource: str) -> np.ndarray:
+        config = {**SentenceEmbeddingFeaturizer.get_default_config(), "encoders": encoders, "alias": "embedding"}
+        trainer = SentenceEmbeddingFeaturizer.create(config, storage, Resource(resource), context)
+        trainer.train(TrainingData([Message(data={TEXT: text}) for text in texts]))
+        loaded = SentenceEmbeddingFeaturizer.load(config, storage, Resource(resource), context)
+        messages = loaded.process([Message(data={TEXT: text}) for text in texts])
+        return np.vstack([m.get_dense_features(TEXT)[1].features for m in messages])
+
+    joined, minilm = featurized(["minilm", "e5"], "joined"), featurized(["minilm"], "minilm")
+    assert joined.shape == (3, 768) and minilm.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(joined, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(joined[:, :384] * np.sqrt(2), minilm, atol=1e-5)
+    e5_part = joined[:, 384:] * np.sqrt(2)
+    pairwise = (e5_part @ e5_part.T)[np.triu_indices(3, 1)]
+    assert pairwise.max() < 0.0, pairwise  # centred on these very texts' mean; uncentred, E5 gives 0.7-0.9
