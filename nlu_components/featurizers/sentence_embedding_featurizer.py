@@ -39,6 +39,12 @@ LAYERS_FILE = "minilm_layers_int8.onnx"
 E5_LAYERS_FILE = "e5_layers_int8.onnx"
 E5_MEAN_FILE = "e5_training_mean.npy"
 ENCODERS = ("minilm", "e5")
+DEFAULT_ENCODERS = ("minilm",)
+
+
+def wants_e5(config: dict[str, Any]) -> bool:
+    """Whether the configuration puts E5 beside MiniLM (a model stored before the option had MiniLM alone)."""
+    return "e5" in config.get("encoders", DEFAULT_ENCODERS)
 
 
 class CentredEncoder:
@@ -95,18 +101,16 @@ class SentenceEmbeddingFeaturizer(CodeFingerprinted, DenseFeaturizer, GraphCompo
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """MiniLM alone unless config.yml asks for E5 beside it."""
-        return {**DenseFeaturizer.get_default_config(), "encoders": ["minilm"]}
+        return {**DenseFeaturizer.get_default_config(), "encoders": list(DEFAULT_ENCODERS)}
 
     def train(self, training_data: TrainingData) -> Resource:
         """Quantize the packaged layers to int8 and store them with the model (a few seconds; E5's mean: ~30 s)."""
         weights = MiniLMWeights.from_installed_package()
         with self._model_storage.write_to(self._resource) as directory:
             (directory / LAYERS_FILE).write_bytes(quantize_int8(build_float_graph(weights.tensors, weights.config)))
-            if "e5" in self._config.get("encoders", ["minilm"]):
+            if wants_e5(self._config):
                 e5_weights = E5Weights.from_installed_package()
-                layers = quantize_int8(
-                    build_float_graph(e5_weights.bert_tensors(), e5_weights.config, e5_weights.layer_norm_epsilon)
-                )
+                layers = quantize_int8(e5_weights.float_graph())
                 (directory / E5_LAYERS_FILE).write_bytes(layers)
                 texts = sorted({m.get(TEXT) for m in training_data.training_examples if m.get(TEXT)})
                 e5 = E5Encoder(e5_weights, OnnxTransformerLayers(layers))
@@ -126,7 +130,7 @@ class SentenceEmbeddingFeaturizer(CodeFingerprinted, DenseFeaturizer, GraphCompo
         with model_storage.read_from(resource) as directory:
             layers = OnnxTransformerLayers((directory / LAYERS_FILE).read_bytes())
             encoder: SentenceEncoder | JoinedEncoder = SentenceEncoder(MiniLMWeights.from_installed_package(), layers)
-            if "e5" in config.get("encoders", ["minilm"]):
+            if wants_e5(config):
                 e5_layers = OnnxTransformerLayers((directory / E5_LAYERS_FILE).read_bytes())
                 e5 = E5Encoder(E5Weights.from_installed_package(), e5_layers)
                 encoder = JoinedEncoder([encoder, CentredEncoder(e5, np.load(directory / E5_MEAN_FILE))])
@@ -135,7 +139,7 @@ class SentenceEmbeddingFeaturizer(CodeFingerprinted, DenseFeaturizer, GraphCompo
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
         """``encoders``: MiniLM first, optionally E5; anything else is refused before training starts."""
-        encoders = config.get("encoders", ["minilm"])
+        encoders = config.get("encoders", list(DEFAULT_ENCODERS))
         if (
             not isinstance(encoders, list)
             or not encoders

