@@ -52,9 +52,8 @@ def test_four_bit_blocks_widen_low_nibbles_first_then_high_ones() -> None:
 
 
 def test_the_tokenizer_takes_the_best_scoring_split_and_falls_back_to_unknown() -> None:
-    tokenizer = UnigramTokenizer(
-        {"\u2581ab": (5, -1.0), "\u2581a": (6, -2.0), "b": (7, -2.0), "c": (8, -9.0)}, {}, unknown=3
-    )
+    scores = [0.0] * 5 + [-1.0, -2.0, -2.0, -9.0]
+    tokenizer = UnigramTokenizer({"\u2581ab": 5, "\u2581a": 6, "b": 7, "c": 8}, scores, {}, unknown=3)
     assert tokenizer.encode("ab") == [5]  # one piece (-1) beats two (-4)
     assert tokenizer.encode("  ab") == [5]  # runs of spaces collapse; a leading one is the word start
     assert tokenizer.encode("abz") == [5, 3]  # no piece for "z": the unknown id, once per character
