@@ -10,6 +10,11 @@ n-grams drown out the 384 embedding values. Each featurizer's sentence vector
 is scaled to unit length (counts first damped with log1p, as in sublinear TF),
 then weighted, so the weights in config.yml say how much each view counts.
 
+A second opinion (``second_opinion_on: <featurizer alias>``): placed after a
+first classifier and a featurizer that embeds only the messages the first one was
+unsure of, this classifier re-ranks exactly those messages and leaves the rest as
+the first one ranked them. That is how E5 is served (config.yml).
+
 Rasa's stock ``LogisticRegressionClassifier`` uses raw counts and a fixed
 regularisation strength, and pickles through skops; this one stores plain
 NumPy arrays.
@@ -100,6 +105,8 @@ class LinearIntentClassifier(CodeFingerprinted, GraphComponent, IntentClassifier
             "C": 16.0,
             "max_iter": 3000,
             "random_seed": 0,
+            # A featurizer alias: rank only messages it featurized; leave the others' intent as it was set.
+            "second_opinion_on": None,
         }
 
     def __init__(
@@ -116,6 +123,12 @@ class LinearIntentClassifier(CodeFingerprinted, GraphComponent, IntentClassifier
         if not self._config["featurizer_weights"]:
             raise ValueError("LinearIntentClassifier needs featurizer_weights: {featurizer alias: weight}")
         self._weights: dict[str, float] = {k: float(v) for k, v in self._config["featurizer_weights"].items()}
+        second_opinion_on = self._config["second_opinion_on"]
+        if second_opinion_on is not None and second_opinion_on not in self._weights:
+            raise ValueError(
+                f"LinearIntentClassifier's second_opinion_on ({second_opinion_on!r}) must be one of its "
+                f"featurizer_weights: {sorted(self._weights)}"
+            )
         self._model_storage = model_storage
         self._resource = resource
         self._feature_major = self._as_feature_major(coefficients)
@@ -220,6 +233,8 @@ class LinearIntentClassifier(CodeFingerprinted, GraphComponent, IntentClassifier
     def process(self, messages: list[Message]) -> list[Message]:
         """Set ``intent`` and ``intent_ranking`` (top 10) on each message."""
         for message in messages:
+            if self._leaves_to_earlier_classifier(message):
+                continue
             if self._feature_major is None or not message.get(TEXT):
                 message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
@@ -230,6 +245,13 @@ class LinearIntentClassifier(CodeFingerprinted, GraphComponent, IntentClassifier
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
+
+    def _leaves_to_earlier_classifier(self, message: Message) -> bool:
+        """As a second opinion: the message has an intent already and the named featurizer did not embed it."""
+        alias = self._config["second_opinion_on"]
+        if not alias or message.get(INTENT) is None:
+            return False
+        return alias not in weighted_sentence_features(message, {alias: 1.0})
 
     def predict_probabilities(self, features: scipy.sparse.csr_matrix) -> np.ndarray:
         """Softmax over the intents, exactly as scikit-learn's multinomial ``predict_proba``."""

@@ -37,10 +37,20 @@ from nlu_components.code_fingerprint import CodeFingerprinted
 EXAMPLES_FILE = "nearest_examples.npz"
 
 
-def sentence_embedding(message: Message, source: str) -> np.ndarray | None:
-    """The dense sentence feature the ``source`` featurizer added to the message's text, or None."""
-    _, sentence = message.get_dense_features(TEXT, [source])
-    return None if sentence is None else np.asarray(sentence.features, dtype=np.float32).ravel()
+def sentence_embedding(message: Message, source: str | list[str]) -> np.ndarray | None:
+    """The dense sentence feature the ``source`` featurizer added to the message's text, or None.
+
+    Several sources give their parts as unit vectors side by side (scaled to unit length by the caller), and None
+    unless every one of them featurized the message: a second-opinion featurizer skips confident messages,
+    and half a vector would be compared with whole stored ones.
+    """
+    if isinstance(source, str):
+        _, sentence = message.get_dense_features(TEXT, [source])
+        return None if sentence is None else np.asarray(sentence.features, dtype=np.float32).ravel()
+    parts = [sentence_embedding(message, alias) for alias in source]
+    if any(part is None for part in parts):
+        return None
+    return np.concatenate([part / (np.linalg.norm(part) or 1.0) for part in parts if part is not None])
 
 
 class NearestExamples:
@@ -77,7 +87,8 @@ class NearestExampleFeaturizer(CodeFingerprinted, DenseFeaturizer, GraphComponen
     def get_default_config() -> dict[str, Any]:
         return {
             **DenseFeaturizer.get_default_config(),
-            # Alias of the featurizer whose sentence embedding is compared.
+            # Alias of the featurizer whose sentence embedding is compared, or a list of aliases whose
+            # embeddings are joined side by side (the message is featurized only when all of them embedded it).
             "source": "sentence_embedding",
             # exp(sharpness * cosine): chosen on the validation split of data/nlu.
             "sharpness": 10.0,
@@ -108,9 +119,15 @@ class NearestExampleFeaturizer(CodeFingerprinted, DenseFeaturizer, GraphComponen
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
-        """The source alias must be named and the sharpness positive."""
-        if not config.get("source"):
-            raise ValueError("NearestExampleFeaturizer needs 'source': the alias of a sentence-embedding featurizer")
+        """The source alias (or a list of them) must be named and the sharpness positive."""
+        source = config.get("source")
+        if not source or (
+            not isinstance(source, str)
+            and not (isinstance(source, list) and all(isinstance(alias, str) and alias for alias in source))
+        ):
+            raise ValueError(
+                "NearestExampleFeaturizer needs 'source': the alias of a sentence-embedding featurizer, or a list"
+            )
         if float(config.get("sharpness", 10.0)) <= 0:
             raise ValueError("NearestExampleFeaturizer's 'sharpness' must be positive")
 

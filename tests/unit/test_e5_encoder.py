@@ -98,7 +98,7 @@ def test_the_joined_vector_is_unit_length_with_minilm_first(encoder: E5Encoder) 
     assert np.allclose(np.linalg.norm(centred_part, axis=1), 1.0, atol=1e-5)
 
 
-@pytest.mark.parametrize("encoders", [["e5"], ["minilm", "bge"], [], "minilm"])
+@pytest.mark.parametrize("encoders", [["e5", "minilm"], ["minilm", "bge"], [], "minilm"])
 def test_the_featurizer_refuses_encoders_it_does_not_have(encoders) -> None:
     with pytest.raises(ValueError, match="encoders"):
         SentenceEmbeddingFeaturizer.validate_config({"encoders": encoders})
@@ -141,3 +141,41 @@ def test_the_featurizer_trains_stores_and_loads_the_joined_encoder(tmp_path) -> 
     e5_part = joined[:, 384:] * np.sqrt(2)
     pairwise = (e5_part @ e5_part.T)[np.triu_indices(3, 1)]
     assert pairwise.max() < 0.0, pairwise  # centred on these very texts' mean; uncentred, E5 gives 0.7-0.9
+
+
+@pytest.mark.parametrize("below", [0, 1.5, True, "0.7"])
+def test_the_featurizer_refuses_a_confidence_bar_outside_zero_to_one(below) -> None:
+    with pytest.raises(ValueError, match="only_below_confidence"):
+        SentenceEmbeddingFeaturizer.validate_config({"encoders": ["e5"], "only_below_confidence": below})
+
+
+def test_as_a_second_opinion_it_embeds_only_messages_the_earlier_classifier_was_unsure_of(tmp_path) -> None:
+    """Served messages under the bar (or with no intent yet) are embedded, sure ones are not; training embeds all."""
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.constants import INTENT, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    storage, context = LocalModelStorage(tmp_path), ExecutionContext(GraphSchema({}), "test")
+    config = {**SentenceEmbeddingFeaturizer.get_default_config(), "encoders": ["e5"], "only_below_confidence": 0.7}
+    texts = ["does microneedling hurt", "how much is a session", "can I wear makeup after"]
+    SentenceEmbeddingFeaturizer.create(config, storage, Resource("e5"), context).train(
+        TrainingData([Message(data={TEXT: text}) for text in texts])
+    )
+    featurizer = SentenceEmbeddingFeaturizer.load(config, storage, Resource("e5"), context)
+    training = TrainingData([Message(data={TEXT: text, INTENT: "ask_pain"}) for text in texts])
+    featurizer.process_training_data(training)
+    assert all(m.get_dense_features(TEXT)[1] is not None for m in training.training_examples)
+
+    def served(confidence: float | None) -> Message:
+        intent = {} if confidence is None else {INTENT: {"name": "ask_pain", "confidence": confidence}}
+        return Message(data={TEXT: "does it hurt a lot", **intent})
+
+    unsure, sure, first = featurizer.process([served(0.69), served(0.7), served(None)])
+    assert sure.get_dense_features(TEXT)[1] is None
+    for message in (unsure, first):
+        vector = message.get_dense_features(TEXT)[1].features.ravel()
+        assert vector.shape == (384,) and abs(np.linalg.norm(vector) - 1.0) < 1e-5
+    assert np.allclose(unsure.get_dense_features(TEXT)[1].features, first.get_dense_features(TEXT)[1].features)

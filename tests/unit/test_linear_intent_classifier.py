@@ -119,3 +119,31 @@ def test_a_message_without_text_gets_no_intent(storage) -> None:
 def test_config_without_featurizer_weights_is_refused(storage) -> None:
     with pytest.raises(ValueError, match="featurizer_weights"):
         LinearIntentClassifier({}, storage, Resource("linear"))
+
+
+def make_second_opinion(storage: LocalModelStorage) -> LinearIntentClassifier:
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = {**LinearIntentClassifier.get_default_config(), "featurizer_weights": WEIGHTS}
+    return LinearIntentClassifier.create(
+        {**config, "second_opinion_on": "embedding"}, storage, Resource("2nd"), context
+    )
+
+
+def test_a_second_opinion_reranks_only_messages_its_featurizer_embedded(storage) -> None:
+    """The first classifier's intent stands on a message the second-opinion featurizer skipped (it was sure)."""
+    second = make_second_opinion(storage)
+    second.train(training_data())
+    earlier = {"name": "ask_cost", "confidence": 0.9}
+    skipped = Message(data={TEXT: "does it hurt", INTENT: earlier, INTENT_RANKING_KEY: [earlier]})
+    skipped.add_features(Features(scipy.sparse.coo_matrix([[1, 0, 0]]), FEATURE_TYPE_SENTENCE, TEXT, "counts"))
+    embedded = message("does it hurt", [1, 0, 0], [0.9, 0.2])
+    embedded.set(INTENT, {"name": "ask_cost", "confidence": 0.4})
+    kept, reranked = second.process([skipped, embedded])
+    assert kept.get(INTENT) == earlier and kept.get(INTENT_RANKING_KEY) == [earlier]
+    assert reranked.get(INTENT)["name"] == "ask_pain"
+    assert [r["name"] for r in reranked.get(INTENT_RANKING_KEY)] == ["ask_pain", "ask_cost"]
+
+
+def test_a_second_opinion_on_a_featurizer_it_does_not_weigh_is_refused(storage) -> None:
+    with pytest.raises(ValueError, match="second_opinion_on"):
+        LinearIntentClassifier({"featurizer_weights": WEIGHTS, "second_opinion_on": "e5"}, storage, Resource("x"))

@@ -109,7 +109,42 @@ def test_listed_before_its_source_featurizer_it_refuses_to_train(storage) -> Non
         featurizer.train(TrainingData([Message(data={TEXT: "hi", INTENT: "greet"})]))
 
 
-@pytest.mark.parametrize(("config", "problem"), [({"source": ""}, "source"), ({"sharpness": 0}, "sharpness")])
+def two_sources(text: str, first: list[float], second: list[float] | None, intent: str | None = None) -> Message:
+    result = message(text, first, intent)
+    if second is not None:
+        result.add_features(Features(np.array([second], dtype=np.float32), FEATURE_TYPE_SENTENCE, TEXT, "second"))
+    return result
+
+
+def test_two_sources_are_joined_side_by_side_and_a_message_missing_one_gets_no_feature(storage) -> None:
+    """A second-opinion featurizer skips confident messages: half a vector must not be compared with whole ones."""
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = {**CONFIG, "source": ["embedding", "second"]}
+    featurizer = NearestExampleFeaturizer.create(config, storage, Resource("joined"), context)
+    assert isinstance(featurizer, NearestExampleFeaturizer)
+    featurizer.train(
+        TrainingData(
+            [
+                two_sources("hurt", [1.0, 0.0], [0.0, 2.0], "ask_pain"),
+                two_sources("cost", [0.0, 1.0], [2.0, 0.0], "ask_cost"),
+            ]
+        )
+    )
+    # Each part scaled to unit length, then the whole: cos with "hurt" is (1*1 + 0*1) / 2 = 0.5, with "cost" 0.5.
+    joined, half = featurizer.process([two_sources("x", [1.0, 0.0], [1.0, 0.0]), two_sources("y", [1.0, 0.0], None)])
+    assert np.allclose(nearest_feature(joined), np.exp(10.0 * (np.array([0.5, 0.5]) - 1.0)))
+    assert sentence_embedding(half, "nearest_examples") is None
+
+
+@pytest.mark.parametrize(
+    ("config", "problem"),
+    [
+        ({"source": ""}, "source"),
+        ({"source": ["embedding", ""]}, "source"),
+        ({"source": 3}, "source"),
+        ({"sharpness": 0}, "sharpness"),
+    ],
+)
 def test_bad_config_is_refused(config: dict, problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         NearestExampleFeaturizer.validate_config({**CONFIG, **config})
