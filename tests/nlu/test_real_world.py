@@ -87,12 +87,14 @@ def scores() -> dict[str, AnswerScores]:
 # 0.733 / 0.088 / 0.036, the next 0.790 / 0.847 / 0.894 / 0.800 / 0.068 / 0.030 (in the order below), the one
 # after 0.802 / 0.851 / 0.894 / 0.800 / 0.065 / 0.026, the next (2026-12-02) 0.802 / 0.851 / 0.894 / 0.800 /
 # 0.068 / 0.026, and this one (2026-12-02, after 4 training examples that near-copied messages of this set were
-# removed) 0.798 / 0.847 / 0.915 / 0.800 / 0.068 / 0.026: out-of-scope's floor rose from 0.87 to 0.90.
+# removed) 0.798 / 0.847 / 0.915 / 0.800 / 0.068 / 0.026: out-of-scope's floor rose from 0.87 to 0.90. With the
+# E5 second opinion (2026-12-02): 0.809 / 0.847 / 0.915 / 0.833 / 0.065 / 0.033, so the right-answer floor rose
+# to 0.79 and the reports' to 0.80; false escalation rose by two messages and keeps its ceiling.
 FLOORS: dict[str, tuple[str, float]] = {
-    "right FAQ answer (FAQ questions)": (">=", 0.78),
+    "right FAQ answer (FAQ questions)": (">=", 0.79),
     "right answer or right first 'Did you mean' (FAQ questions)": (">=", 0.83),
     "out-of-scope kept from any FAQ answer": (">=", 0.90),
-    "complication report escalated": (">=", 0.76),
+    "complication report escalated": (">=", 0.80),
     "FAQ answer to a different question (all messages)": ("<=", 0.075),
     "plain message given complication advice": ("<=", 0.035),
 }
