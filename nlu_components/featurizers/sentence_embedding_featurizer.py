@@ -53,7 +53,7 @@ MEAN_SAMPLE_SIZE = 1000
 
 
 def wants_e5(config: dict[str, Any]) -> bool:
-    """Whether the configuration puts E5 beside MiniLM (a model stored before the option had MiniLM alone)."""
+    """Whether the configuration uses E5, beside MiniLM or alone (a model stored before the option had MiniLM alone)."""
     return "e5" in config.get("encoders", DEFAULT_ENCODERS)
 
 

@@ -4,8 +4,17 @@ featurizer's joined MiniLM + E5 vector."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu_components.featurizers.sentence_embedding_featurizer import (
     CentredEncoder,
@@ -24,6 +33,18 @@ SENTENCES = [
     "ＡＢＣ ﬁne",  # full-width letters and a ligature: the normalization table's work
     "",
 ]
+TRAINING_TEXTS = ["does microneedling hurt", "how much is a session", "can I wear makeup after"]
+
+
+def trained_featurizer(directory: Path, resource: str, **options: Any) -> SentenceEmbeddingFeaturizer:
+    """Trained on ``TRAINING_TEXTS``, stored and loaded through Rasa's model storage, as a served model is."""
+    storage, context = LocalModelStorage(directory), ExecutionContext(GraphSchema({}), "test")
+    config = {**SentenceEmbeddingFeaturizer.get_default_config(), "alias": "embedding", **options}
+    trainer = SentenceEmbeddingFeaturizer.create(config, storage, Resource(resource), context)
+    trainer.train(TrainingData([Message(data={TEXT: text}) for text in TRAINING_TEXTS]))
+    loaded = SentenceEmbeddingFeaturizer.load(config, storage, Resource(resource), context)
+    assert isinstance(loaded, SentenceEmbeddingFeaturizer)
+    return loaded
 
 
 @pytest.fixture(scope="module")
@@ -116,25 +137,13 @@ def test_the_file_describes_multilingual_e5_small() -> None:
 def test_the_featurizer_trains_stores_and_loads_the_joined_encoder(tmp_path) -> None:
     """Through Rasa's model storage: E5's layers and training mean are stored; the loaded featurizer gives each
     message a 768-wide unit vector whose MiniLM half is what MiniLM alone gives."""
-    from rasa.engine.graph import ExecutionContext, GraphSchema
-    from rasa.engine.storage.local_model_storage import LocalModelStorage
-    from rasa.engine.storage.resource import Resource
-    from rasa.shared.nlu.constants import TEXT
-    from rasa.shared.nlu.training_data.message import Message
-    from rasa.shared.nlu.training_data.training_data import TrainingData
 
-    storage, context = LocalModelStorage(tmp_path), ExecutionContext(GraphSchema({}), "test")
-    texts = ["does microneedling hurt", "how much is a session", "can I wear makeup after"]
-
-    def featurized(encoders: list[str], resource: str) -> np.ndarray:
-        config = {**SentenceEmbeddingFeaturizer.get_default_config(), "encoders": encoders, "alias": "embedding"}
-        trainer = SentenceEmbeddingFeaturizer.create(config, storage, Resource(resource), context)
-        trainer.train(TrainingData([Message(data={TEXT: text}) for text in texts]))
-        loaded = SentenceEmbeddingFeaturizer.load(config, storage, Resource(resource), context)
-        messages = loaded.process([Message(data={TEXT: text}) for text in texts])
+    def featurized(encoders: list[str]) -> np.ndarray:
+        featurizer = trained_featurizer(tmp_path, "-".join(encoders), encoders=encoders)
+        messages = featurizer.process([Message(data={TEXT: text}) for text in TRAINING_TEXTS])
         return np.vstack([m.get_dense_features(TEXT)[1].features for m in messages])
 
-    joined, minilm = featurized(["minilm", "e5"], "joined"), featurized(["minilm"], "minilm")
+    joined, minilm = featurized(["minilm", "e5"]), featurized(["minilm"])
     assert joined.shape == (3, 768) and minilm.shape == (3, 384)
     assert np.allclose(np.linalg.norm(joined, axis=1), 1.0, atol=1e-5)
     assert np.allclose(joined[:, :384] * np.sqrt(2), minilm, atol=1e-5)
@@ -151,21 +160,8 @@ def test_the_featurizer_refuses_a_confidence_bar_outside_zero_to_one(below) -> N
 
 def test_as_a_second_opinion_it_embeds_only_messages_the_earlier_classifier_was_unsure_of(tmp_path) -> None:
     """Served messages under the bar (or with no intent yet) are embedded, sure ones are not; training embeds all."""
-    from rasa.engine.graph import ExecutionContext, GraphSchema
-    from rasa.engine.storage.local_model_storage import LocalModelStorage
-    from rasa.engine.storage.resource import Resource
-    from rasa.shared.nlu.constants import INTENT, TEXT
-    from rasa.shared.nlu.training_data.message import Message
-    from rasa.shared.nlu.training_data.training_data import TrainingData
-
-    storage, context = LocalModelStorage(tmp_path), ExecutionContext(GraphSchema({}), "test")
-    config = {**SentenceEmbeddingFeaturizer.get_default_config(), "encoders": ["e5"], "only_below_confidence": 0.7}
-    texts = ["does microneedling hurt", "how much is a session", "can I wear makeup after"]
-    SentenceEmbeddingFeaturizer.create(config, storage, Resource("e5"), context).train(
-        TrainingData([Message(data={TEXT: text}) for text in texts])
-    )
-    featurizer = SentenceEmbeddingFeaturizer.load(config, storage, Resource("e5"), context)
-    training = TrainingData([Message(data={TEXT: text, INTENT: "ask_pain"}) for text in texts])
+    featurizer = trained_featurizer(tmp_path, "e5", encoders=["e5"], only_below_confidence=0.7)
+    training = TrainingData([Message(data={TEXT: text, INTENT: "ask_pain"}) for text in TRAINING_TEXTS])
     featurizer.process_training_data(training)
     assert all(m.get_dense_features(TEXT)[1] is not None for m in training.training_examples)
 
