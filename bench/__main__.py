@@ -31,7 +31,7 @@ from bench.rasa_init_bot import ensure_init_bot
 from bench.servers import BotSpec, RunningBot, experiment_env, init_bot, our_bot, running
 from bench.stats import LatencySummary, summarize
 from bench.training import component_seconds, train
-from bench.workload import messages_per_conversation
+from bench.workload import REAL_PEOPLE, messages_per_conversation, real_people_conversations
 from service.launcher import DEFAULT_MODEL
 
 MB = 1024**2 / 1e6  # MiB -> MB (10^6 bytes), the unit the targets are written in
@@ -73,12 +73,13 @@ class Phase:
     stopped_by: str
 
 
-def drive(bot: RunningBot, mix: str, concurrency: int, settings: Settings) -> Phase:
+def drive(bot: RunningBot, mix: str, concurrency: int, settings: Settings, messages: int | None = None) -> Phase:
     """Run the load generator as a separate process against ``bot`` and account for the CPU it all used."""
-    out = BUILD_DIR / "run" / f"load-{bot.spec.name}-c{concurrency}.json"
+    out = BUILD_DIR / "run" / f"load-{bot.spec.name}-{mix}-c{concurrency}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
+    count = settings.messages[concurrency] if messages is None else messages
     command = [PYTHON, "-m", "bench.load", "--url", bot.spec.webhook_url, "--mix", mix]
-    command += ["--concurrency", str(concurrency), "--messages", str(settings.messages[concurrency])]
+    command += ["--concurrency", str(concurrency), "--messages", str(count)]
     command += ["--max-seconds", str(settings.max_seconds), "--warmup", str(settings.warmup), "--out", str(out)]
     rasa_before, action_before = tree_cpu_s(bot.rasa.pid), tree_cpu_s(bot.action.pid)
     busy_before, children_before, wall_before = machine_busy_s(), _children_cpu_s(), time.monotonic()
@@ -121,21 +122,31 @@ class BotResult:
     action_rss_mib: float
     action_peak_mib: float
     training_s: float | None = None
+    real_people: Phase | None = None  # ours only: real people's questions at concurrency 1
 
 
-def measure(spec: BotSpec, mix: str, settings: Settings) -> BotResult:
+def _print_phase(name: str, concurrency: int, phase: Phase) -> None:
+    s = phase.summary
+    print(
+        f"bench: {name} c={concurrency}: {s.count} msgs, p50 {s.p50_ms:.1f} ms, p95 {s.p95_ms:.1f} ms, "
+        f"{s.throughput_mps:.1f} msg/s",
+        flush=True,
+    )
+
+
+def measure(spec: BotSpec, mix: str, settings: Settings, real_people: bool = False) -> BotResult:
+    """Start the bot, drive ``mix`` at each concurrency (then, if asked, real people's questions once each)."""
     print(f"bench: starting {spec.description}", flush=True)
     with running(spec, LOG_DIR) as bot:
         print(f"bench: {spec.name} answered {bot.ready_s:.1f} s after start", flush=True)
         phases = {}
         for concurrency in CONCURRENCIES:
             phases[concurrency] = drive(bot, mix, concurrency, settings)
-            s = phases[concurrency].summary
-            print(
-                f"bench: {spec.name} c={concurrency}: {s.count} msgs, p50 {s.p50_ms:.1f} ms, p95 {s.p95_ms:.1f} ms, "
-                f"{s.throughput_mps:.1f} msg/s",
-                flush=True,
-            )
+            _print_phase(spec.name, concurrency, phases[concurrency])
+        people = None
+        if real_people:
+            people = drive(bot, REAL_PEOPLE, 1, settings, messages=len(real_people_conversations()))
+            _print_phase(f"{spec.name} ({REAL_PEOPLE})", 1, people)
         memory = bot.memory()
     return BotResult(
         spec.name,
@@ -147,6 +158,7 @@ def measure(spec: BotSpec, mix: str, settings: Settings) -> BotResult:
         memory["rasa"].peak_mib,
         memory["action"].rss_mib,
         memory["action"].peak_mib,
+        real_people=people,
     )
 
 
@@ -166,7 +178,30 @@ def figures(ours: BotResult, ref: BotResult) -> list[rpt.Figure]:
         target = rpt.Target(ge, 2, on_ratio=True) if c == 16 else None
         a, b = ours.phases[c].summary, ref.phases[c].summary
         rows.append(Figure(f"throughput, concurrency {c}", "msg/s", a.throughput_mps, b.throughput_mps, target))
-    errors = sum(p.summary.errors for p in ours.phases.values()), sum(p.summary.errors for p in ref.phases.values())
+    if ours.real_people is not None:
+        people = ours.real_people.summary
+        budget = {"p95_ms": rpt.Target(le, 50)}  # the issue's budget, on the questions that reach the second opinion
+        for key, label in (("p50_ms", "p50"), ("p95_ms", "p95"), ("p99_ms", "p99")):
+            rows.append(
+                Figure(
+                    f"latency {label}, real people's questions, concurrency 1",
+                    "ms",
+                    getattr(people, key),
+                    None,
+                    budget.get(key),
+                    f"{people.count} questions, each once",
+                )
+            )
+        rows.append(
+            Figure(
+                "Rasa server CPU per message, real people's questions",
+                "ms",
+                ours.real_people.rasa_cpu_ms_per_message,
+                None,
+            )
+        )
+    our_phases = [*ours.phases.values(), *([ours.real_people] if ours.real_people else [])]
+    errors = sum(p.summary.errors for p in our_phases), sum(p.summary.errors for p in ref.phases.values())
     rows.append(Figure("failed requests", "", errors[0], errors[1], rpt.Target(le, 0)))
     rows.append(Figure("ready after start", "s", ours.ready_s, ref.ready_s, rpt.Target(le, 20), "both servers"))
     rows.append(Figure("Rasa server ready after its start", "s", ours.rasa_ready_s, ref.rasa_ready_s))
@@ -202,7 +237,8 @@ def figures(ours: BotResult, ref: BotResult) -> list[rpt.Figure]:
 
 
 def notes(ours: BotResult, ref: BotResult, init_cached: str | None, settings: Settings) -> list[str]:
-    contention = max(p.other_cpu_cores for r in (ours, ref) for p in r.phases.values())
+    phases = [*ours.phases.values(), *ref.phases.values(), *([ours.real_people] if ours.real_people else [])]
+    contention = max(p.other_cpu_cores for p in phases)
     items = [
         "Workloads differ: ours replays FAQ conversations (greeting, FAQ questions, entity follow-ups, a button "
         f"payload, out-of-scope, thanks; {messages_per_conversation('ours'):.1f} messages each) and nearly every "
@@ -210,6 +246,11 @@ def notes(ours: BotResult, ref: BotResult, init_cached: str | None, settings: Se
         f"conversations in its own NLU style ({messages_per_conversation('rasa-init'):.1f} messages each), answered "
         "by domain responses only (its actions.py is empty, it never calls the action server).",
         f"Ours: {ours.description}. Rasa init: {ref.description}.",
+        "Real people's questions: each question of the real-world sets meant for choosing (development part, "
+        "second development set, validation set; never the test part) sent once, as its own one-message "
+        "conversation, at concurrency 1 after the FAQ phases. Unlike the FAQ conversations, some of them leave the "
+        "first classifier unsure and take the E5 second opinion, so this is the latency the issue's 50 ms budget "
+        "is about. The rasa init bot has no such row.",
         f"CPU used by other processes during the load phases: up to {contention:.2f} cores of 2 "
         "(0 on a quiet machine); above ~0.2 the latency figures are inflated by contention.",
         "The load generator runs on the same 2 cores as the servers; at concurrency 16 it competes with them.",
@@ -251,7 +292,7 @@ def main() -> int:
     load_before = Path("/proc/loadavg").read_text().split()[:3]
     init = ensure_init_bot(retrain=settings.retrain_init)
     print(f"bench: rasa init bot ready ({'cached' if init.cached else 'trained'} in {init.training_seconds:.0f} s)")
-    ours = measure(our_bot(model, settings.extra_env), "ours", settings)
+    ours = measure(our_bot(model, settings.extra_env), "ours", settings, real_people=True)
     ref = measure(init_bot(init.project_dir, init.model), "rasa-init", settings)
     ref.training_s = init.training_seconds
     if not settings.skip_train:

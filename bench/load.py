@@ -24,7 +24,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.workload import MIXES
+from bench.workload import MIX_NAMES, conversations_of
 
 REQUEST_TIMEOUT_S = 30.0
 
@@ -73,7 +73,7 @@ async def send(session: aiohttp.ClientSession, url: str, sender: str, text: str,
 async def worker(
     index: int, concurrency: int, url: str, mix: str, label: str, budget: Budget, result: PhaseResult
 ) -> None:
-    conversations = MIXES[mix]
+    conversations = conversations_of(mix)
     connector = aiohttp.TCPConnector(limit=1)  # one keep-alive connection per simulated visitor stream
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
@@ -114,7 +114,7 @@ async def run(args: argparse.Namespace) -> dict:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True)
-    parser.add_argument("--mix", choices=sorted(MIXES), required=True)
+    parser.add_argument("--mix", choices=MIX_NAMES, required=True)
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--messages", type=int, default=300, help="measured messages (upper bound)")
     parser.add_argument("--max-seconds", type=float, default=60.0, help="wall-clock cap of each phase")

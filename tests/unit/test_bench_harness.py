@@ -187,3 +187,20 @@ def test_nlu_parse_time_names_a_missing_model(tmp_path: Path, capsys: pytest.Cap
 
     assert nlu_parse_time.main([str(tmp_path / "absent.tar.gz")]) == 1
     assert "absent.tar.gz" in capsys.readouterr().err
+
+
+def test_the_real_people_mix_sends_each_choosing_set_question_once_and_no_test_question() -> None:
+    from bench.workload import MIX_NAMES, conversations_of
+    from evaluation.labelled_data import HOLDOUT_FILE, load_labelled, load_real_world, real_world_part
+
+    conversations = conversations_of("real-people")
+    texts = [text for conversation in conversations for text in conversation]
+    assert all(len(conversation) == 1 for conversation in conversations)  # one visitor, one question
+    test_texts = {m.text for m in load_real_world() if real_world_part(m) == "test"}
+    test_texts |= {m.text for m in load_labelled(HOLDOUT_FILE)}
+    assert not test_texts & set(texts)
+    dev = [m.text for m in load_real_world() if real_world_part(m) == "dev"]
+    assert set(dev) <= set(texts) and len(texts) > len(dev)
+    assert "real-people" in MIX_NAMES
+    with pytest.raises(ValueError, match="unknown mix"):
+        conversations_of("nobody")
