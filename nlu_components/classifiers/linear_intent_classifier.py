@@ -165,12 +165,8 @@ class LinearIntentClassifier(CodeFingerprinted, GraphComponent, IntentClassifier
         features = scipy.sparse.vstack([sentence_vector(m, self._weights, self._sizes) for m in examples], format="csr")
         labels = [m.get(INTENT) for m in examples]
         fit = fit_softmax_regression(features, labels, C=float(self._config["C"]), max_iter=self._config["max_iter"])
-        coefficients, intercepts = fit.coefficients, fit.intercepts
-        if len(fit.classes) == 2:  # one row, as scikit-learn's binomial model (class 1 vs 0); as softmax: [0, w]
-            coefficients = np.vstack([np.zeros_like(coefficients), coefficients])
-            intercepts = np.concatenate([[0.0], intercepts])
-        self._feature_major = self._as_feature_major(coefficients.astype(np.float32))
-        self._intercepts = intercepts.astype(np.float32)
+        self._feature_major = self._as_feature_major(fit.coefficients.astype(np.float32))
+        self._intercepts = fit.intercepts.astype(np.float32)
         self._intents = fit.classes
         logger.info(
             "Trained on %d examples x %d features, %d intents, in %d L-BFGS iterations",

@@ -34,7 +34,11 @@ DENSE_COLUMN_SHARE = 0.25
 
 @dataclass(frozen=True)
 class SoftmaxFit:
-    """Fitted weights: ``coefficients`` is (classes x features), as scikit-learn's ``coef_`` for 3+ classes."""
+    """Fitted weights in softmax form: ``coefficients`` is (classes x features), one row and intercept per class.
+
+    For three or more classes that is scikit-learn's ``coef_``; for two, its single row is class 1's and class 0's
+    row is zeros, so a caller never has to tell the cases apart.
+    """
 
     coefficients: np.ndarray
     intercepts: np.ndarray
@@ -124,8 +128,9 @@ def fit_softmax_regression(
         logger.warning("Logistic regression did not converge in %d iterations: %s", result.nit, result.message)
     stacked_weights, intercepts = unpack(result.x)
     coefficients = design.unstack(stacked_weights).T
-    if free_classes == 1:  # as scikit-learn's coef_ for two classes: one row, class 1 against class 0
-        coefficients, intercepts = coefficients[-1:], intercepts[-1:]
+    if free_classes == 1:  # the binomial model's fixed class 0, as a softmax row of zeros
+        coefficients = np.vstack([np.zeros_like(coefficients), coefficients])
+        intercepts = np.concatenate([[0.0], intercepts])
     return SoftmaxFit(
         coefficients=np.ascontiguousarray(coefficients),
         intercepts=np.asarray(intercepts).copy(),
