@@ -124,6 +124,11 @@ class BotResult:
     training_s: float | None = None
     real_people: Phase | None = None  # ours only: real people's questions at concurrency 1
 
+    @property
+    def all_phases(self) -> list[Phase]:
+        """Every load phase this bot ran, the real people's one included."""
+        return [*self.phases.values(), *([self.real_people] if self.real_people else [])]
+
 
 def _print_phase(name: str, concurrency: int, phase: Phase) -> None:
     s = phase.summary
@@ -200,8 +205,7 @@ def figures(ours: BotResult, ref: BotResult) -> list[rpt.Figure]:
                 None,
             )
         )
-    our_phases = [*ours.phases.values(), *([ours.real_people] if ours.real_people else [])]
-    errors = sum(p.summary.errors for p in our_phases), sum(p.summary.errors for p in ref.phases.values())
+    errors = sum(p.summary.errors for p in ours.all_phases), sum(p.summary.errors for p in ref.all_phases)
     rows.append(Figure("failed requests", "", errors[0], errors[1], rpt.Target(le, 0)))
     rows.append(Figure("ready after start", "s", ours.ready_s, ref.ready_s, rpt.Target(le, 20), "both servers"))
     rows.append(Figure("Rasa server ready after its start", "s", ours.rasa_ready_s, ref.rasa_ready_s))
@@ -237,8 +241,7 @@ def figures(ours: BotResult, ref: BotResult) -> list[rpt.Figure]:
 
 
 def notes(ours: BotResult, ref: BotResult, init_cached: str | None, settings: Settings) -> list[str]:
-    phases = [*ours.phases.values(), *ref.phases.values(), *([ours.real_people] if ours.real_people else [])]
-    contention = max(p.other_cpu_cores for p in phases)
+    contention = max(p.other_cpu_cores for p in [*ours.all_phases, *ref.all_phases])
     items = [
         "Workloads differ: ours replays FAQ conversations (greeting, FAQ questions, entity follow-ups, a button "
         f"payload, out-of-scope, thanks; {messages_per_conversation('ours'):.1f} messages each) and nearly every "
