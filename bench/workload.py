@@ -50,7 +50,8 @@ INIT_BOT_CONVERSATIONS: tuple[tuple[str, ...], ...] = (
 )
 
 REAL_PEOPLE = "real-people"
-MIX_NAMES = ("ours", "rasa-init", REAL_PEOPLE)
+_FIXED_MIXES = {"ours": OUR_CONVERSATIONS, "rasa-init": INIT_BOT_CONVERSATIONS}
+MIX_NAMES = (*_FIXED_MIXES, REAL_PEOPLE)
 
 
 @functools.cache
@@ -74,9 +75,8 @@ def real_people_conversations() -> tuple[tuple[str, ...], ...]:
 
 def conversations_of(mix: str) -> tuple[tuple[str, ...], ...]:
     """The conversations of a mix by name (``MIX_NAMES``)."""
-    fixed = {"ours": OUR_CONVERSATIONS, "rasa-init": INIT_BOT_CONVERSATIONS}
-    if mix in fixed:
-        return fixed[mix]
+    if mix in _FIXED_MIXES:
+        return _FIXED_MIXES[mix]
     if mix == REAL_PEOPLE:
         return real_people_conversations()
     raise ValueError(f"unknown mix {mix!r}; one of {', '.join(MIX_NAMES)}")
