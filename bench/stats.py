@@ -23,6 +23,11 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
+def median(values: Sequence[float]) -> float:
+    """The middle value (the mean of the two middle ones for an even count): how repeated rounds are summed up."""
+    return percentile(values, 50)
+
+
 @dataclass(frozen=True)
 class LatencySummary:
     """Latencies of one load run in milliseconds, and its throughput."""

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench import load, profile
+from bench.__main__ import BotResult, Phase, figures, throughput_rounds_note
 from bench.paths import PERFORMANCE_DOC
 from bench.procfs import children, status_kib, tree_memory
 from bench.report import (
@@ -204,3 +205,42 @@ def test_the_real_people_mix_sends_each_choosing_set_question_once_and_no_test_q
     assert "real-people" in MIX_NAMES
     with pytest.raises(ValueError, match="unknown mix"):
         conversations_of("nobody")
+
+
+def test_median_of_rounds() -> None:
+    from bench.stats import median
+
+    assert median([40.0, 55.0, 50.0]) == 50.0
+    assert median([40.0, 50.0]) == 45.0
+    assert median([7.0]) == 7.0
+
+
+def _bot_result(name: str, c16_rounds: list[tuple[float, int]]) -> BotResult:
+    """Made-up results: one concurrency-1 phase and concurrency-16 rounds of (msg/s, errors)."""
+
+    def phase(messages_per_second: float, errors: int = 0) -> Phase:
+        summary = summarize([0.02] * int(messages_per_second * 10), errors=errors, seconds=10.0)
+        return Phase(summary, 10.0, 1.0, 0.0, "count")
+
+    first, *rest = c16_rounds
+    return BotResult(
+        name,
+        name,
+        1.0,
+        1.0,
+        {1: phase(30.0), 16: phase(*first)},
+        repeated_c16=[phase(*round_) for round_ in rest],
+    )
+
+
+def test_throughput_target_is_judged_on_each_bots_median_round_and_errors_count_in_every_round() -> None:
+    ours = _bot_result("ours", [(50.0, 0), (60.0, 2), (56.0, 0)])
+    ref = _bot_result("rasa-init", [(30.0, 0), (26.0, 0), (27.0, 1)])
+    rows = {figure.name: figure for figure in figures(ours, ref)}
+    throughput = rows["throughput, concurrency 16"]
+    assert (throughput.ours, throughput.reference) == (56.0, 27.0)
+    assert throughput.passed is True  # 56 / 27 = 2.07; the first round alone (50 / 30) would fail
+    assert "median of 3 rounds" in throughput.note
+    assert rows["failed requests"].ours == 2 and rows["failed requests"].reference == 1
+    note = throughput_rounds_note(ours, ref)
+    assert "50.0 against 30.0 msg/s (1.67×)" in note and "60.0 against 26.0 msg/s (2.31×)" in note
