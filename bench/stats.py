@@ -23,9 +23,17 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def median(values: Sequence[float]) -> float:
-    """The middle value (the mean of the two middle ones for an even count): how repeated rounds are summed up."""
-    return percentile(values, 50)
+def median_round(ours: Sequence[float], reference: Sequence[float]) -> tuple[float, float]:
+    """The pair (ours, reference) of the round whose ratio is the median; the lower middle one for an even count.
+
+    Rounds are compared in pairs, not as two medians, because each pair ran minutes apart on the same machine:
+    the median of two separate medians can pair a fast minute of one bot with a slow minute of the other.
+    """
+    if not ours or len(ours) != len(reference):
+        raise ValueError("one reference round for each of ours, and at least one")
+    order = sorted(range(len(ours)), key=lambda index: ours[index] / reference[index])
+    middle = order[(len(order) - 1) // 2]
+    return ours[middle], reference[middle]
 
 
 @dataclass(frozen=True)

@@ -207,12 +207,14 @@ def test_the_real_people_mix_sends_each_choosing_set_question_once_and_no_test_q
         conversations_of("nobody")
 
 
-def test_median_of_rounds() -> None:
-    from bench.stats import median
+def test_the_throughput_round_with_the_median_ratio_is_the_one_reported() -> None:
+    from bench.stats import median_round
 
-    assert median([40.0, 55.0, 50.0]) == 50.0
-    assert median([40.0, 50.0]) == 45.0
-    assert median([7.0]) == 7.0
+    assert median_round([67.5, 66.6, 52.5], [30.6, 25.4, 25.5]) == (67.5, 30.6)  # ratios 2.21, 2.62, 2.06
+    assert median_round([60.0, 50.0], [20.0, 30.0]) == (50.0, 30.0)  # even count: the lower middle ratio
+    assert median_round([7.0], [3.0]) == (7.0, 3.0)
+    with pytest.raises(ValueError):
+        median_round([1.0, 2.0], [1.0])
 
 
 def _bot_result(name: str, c16_rounds: list[tuple[float, int]]) -> BotResult:
@@ -234,13 +236,15 @@ def _bot_result(name: str, c16_rounds: list[tuple[float, int]]) -> BotResult:
 
 
 def test_throughput_target_is_judged_on_each_bots_median_round_and_errors_count_in_every_round() -> None:
-    ours = _bot_result("ours", [(50.0, 0), (60.0, 2), (56.0, 0)])
-    ref = _bot_result("rasa-init", [(30.0, 0), (26.0, 0), (27.0, 1)])
+    ours = _bot_result("ours", [(60.0, 0), (66.0, 2), (52.0, 0)])
+    ref = _bot_result("rasa-init", [(31.0, 0), (25.0, 0), (25.0, 1)])
     rows = {figure.name: figure for figure in figures(ours, ref)}
     throughput = rows["throughput, concurrency 16"]
-    assert (throughput.ours, throughput.reference) == (56.0, 27.0)
-    assert throughput.passed is True  # 56 / 27 = 2.07; the first round alone (50 / 30) would fail
-    assert "median of 3 rounds" in throughput.note
+    # Ratios 1.94, 2.64, 2.08: the median round passes where the first alone would fail; the two bots'
+    # separate medians (60 / 25 = 2.4) would pair phases that did not run together.
+    assert (throughput.ours, throughput.reference) == (52.0, 25.0)
+    assert throughput.passed is True
+    assert "the round with the median ratio of 3" in throughput.note
     assert rows["failed requests"].ours == 2 and rows["failed requests"].reference == 1
     note = throughput_rounds_note(ours, ref)
-    assert "50.0 against 30.0 msg/s (1.67×)" in note and "60.0 against 26.0 msg/s (2.31×)" in note
+    assert "60.0 against 31.0 msg/s (1.94×)" in note and "66.0 against 25.0 msg/s (2.64×)" in note
