@@ -275,7 +275,7 @@ def notes(ours: BotResult, ref: BotResult, init_cached: str | None, settings: Se
         "by domain responses only (its actions.py is empty, it never calls the action server).",
         f"Ours: {ours.description}. Rasa init: {ref.description}.",
         "Real people's questions: each question of the real-world sets meant for choosing (development part, "
-        "second development set, validation set; never the test part) sent once, as its own one-message "
+        "second development set, both validation sets; never the test part) sent once, as its own one-message "
         "conversation, at concurrency 1 after the FAQ phases. Unlike the FAQ conversations, some of them leave the "
         "first classifier unsure and take the E5 second opinion, so this is the latency the issue's 50 ms budget "
         "is about. The rasa init bot has no such row.",

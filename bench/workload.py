@@ -6,7 +6,7 @@ a button payload, an out-of-scope question, thanks and goodbye. Nearly every tur
 action server (FAQ answers, menu, out-of-scope); thanks/goodbye are domain responses.
 
 Real people's questions (``real-people``): the real-world sets meant for choosing (the development part, the
-second development set and the validation set; never the test part), each question a one-message conversation
+second development set and the two validation sets; never the test part), each question a one-message conversation
 from its own visitor, sent as written and never printed. The FAQ conversations above are all phrased so the first
 classifier is sure of them, so they never reach the second opinion (E5 under 0.7 confidence, config.yml); between
 a fifth and a third of these do, which is what the issue's latency budget is about.
@@ -59,6 +59,7 @@ def real_people_conversations() -> tuple[tuple[str, ...], ...]:
     """One conversation per question of the real-world choosing sets, the three sets interleaved in a fixed order."""
     from evaluation.labelled_data import (
         REAL_WORLD_DEV_FILE,
+        REAL_WORLD_VALIDATION_2_FILE,
         REAL_WORLD_VALIDATION_FILE,
         load_real_world,
         real_world_part,
@@ -68,6 +69,7 @@ def real_people_conversations() -> tuple[tuple[str, ...], ...]:
         [m.text for m in load_real_world() if real_world_part(m) == "dev"],
         [m.text for m in load_real_world(REAL_WORLD_DEV_FILE)],
         [m.text for m in load_real_world(REAL_WORLD_VALIDATION_FILE)],
+        [m.text for m in load_real_world(REAL_WORLD_VALIDATION_2_FILE)],
     ]
     longest = max(len(texts) for texts in sets)
     return tuple((texts[i],) for i in range(longest) for texts in sets if i < len(texts))

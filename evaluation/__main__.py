@@ -25,6 +25,7 @@ from evaluation.labelled_data import (
     PROJECT_ROOT,
     REAL_WORLD_DEV_FILE,
     REAL_WORLD_FILE,
+    REAL_WORLD_VALIDATION_2_FILE,
     REAL_WORLD_VALIDATION_FILE,
     LabelledMessage,
     faq_intents,
@@ -70,6 +71,8 @@ def message_sets() -> dict[str, list[LabelledMessage]]:
         sets["blind-written validation"] = load_real_world(BLIND_WRITTEN_FILE)
     if REAL_WORLD_VALIDATION_FILE.exists():
         sets["real-world validation"] = load_real_world(REAL_WORLD_VALIDATION_FILE)
+    if REAL_WORLD_VALIDATION_2_FILE.exists():
+        sets["real-world validation 2"] = load_real_world(REAL_WORLD_VALIDATION_2_FILE)
     return sets
 
 
@@ -144,8 +147,9 @@ def main() -> int:
         "Sets: " + "; ".join(f"**{name}** ({counts[name]})" for name in sets) + ". The real-world set is "
         "also shown in its two parts: the dev part was read while improving the assistant, the test part never. "
         "The extra dev set (tests/nlu/real_world_dev.yml, other pages) was read in full while improving it. "
-        "The real-world validation set (tests/nlu/real_world_validation.yml, other pages again) is never read: "
-        "only its aggregate figures check choices made on the blind-written set.\n",
+        "The two real-world validation sets (tests/nlu/real_world_validation.yml and real_world_validation_2.yml, "
+        "other pages again) are never read: only their aggregate figures check choices made on the blind-written "
+        "set.\n",
         f"The assistant's replies through the webhook and through the in-process action replay used for the "
         f"baselines differ on {len(disagreements)} of {len(all_texts)} messages.\n",
     ]

@@ -40,6 +40,7 @@ from evaluation.labelled_data import (
     HOLDOUT_FILE,
     PROJECT_ROOT,
     REAL_WORLD_DEV_FILE,
+    REAL_WORLD_VALIDATION_2_FILE,
     REAL_WORLD_VALIDATION_FILE,
     LabelledMessage,
     faq_intents,
@@ -69,6 +70,7 @@ SETS: dict[str, MessageSet] = {
         MessageSet("dev", lambda: [m for m in load_real_world() if real_world_part(m) == "dev"], readable=True),
         MessageSet("dev2", lambda: load_real_world(REAL_WORLD_DEV_FILE), readable=True),
         MessageSet("validation", lambda: load_real_world(REAL_WORLD_VALIDATION_FILE), readable=False),
+        MessageSet("validation2", lambda: load_real_world(REAL_WORLD_VALIDATION_2_FILE), readable=False),
         MessageSet("held-out", lambda: load_labelled(HOLDOUT_FILE), readable=False, test_set=True),
         MessageSet(
             "real-world-test",
@@ -78,7 +80,7 @@ SETS: dict[str, MessageSet] = {
         ),
     )
 }
-DEFAULT_SETS = ("blind", "dev", "dev2", "validation")
+DEFAULT_SETS = ("blind", "dev", "dev2", "validation", "validation2")
 
 
 def model_key(model: Path) -> str:

@@ -21,6 +21,9 @@ BLIND_WRITTEN_FILE = PROJECT_ROOT / "tests" / "nlu" / "blind_written.yml"
 # saw data/ or the other sets. Nobody improving the assistant reads its messages: only its aggregate figures are
 # used, to check on real people's words a choice made on the blind-written set (`make tune`, docs/evaluation.md).
 REAL_WORLD_VALIDATION_FILE = PROJECT_ROOT / "tests" / "nlu" / "real_world_validation.yml"
+# A fourth gathering (2026-12-02, pages no other set used, same helper rules): a second validation set, read only
+# as aggregate figures beside the first. Small (120) because the stored pages were mostly used already.
+REAL_WORLD_VALIDATION_2_FILE = PROJECT_ROOT / "tests" / "nlu" / "real_world_validation_2.yml"
 TRAINING_DATA_DIR = PROJECT_ROOT / "data" / "nlu"
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 OUT_OF_SCOPE = "out_of_scope"

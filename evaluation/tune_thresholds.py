@@ -5,9 +5,9 @@ docs/topic-guide.md by helpers who never saw data/ or tests/. It replaced an
 80/20 split of data/nlu, whose text came from the same hands as the training
 data and flattered every setting alike; nothing here reads the held-out set,
 the real-world set or its development sets. When tests/nlu/real_world_validation.yml
-exists (real people's words, never read, only its aggregates printed), a setting the
-blind-written set chose replaces config.yml's only if it is no worse there on any
-measure either (``confirmed_on_real_words``).
+and real_world_validation_2.yml exist (real people's words, never read, only their
+aggregates printed, scored as one set), a setting the blind-written set chose replaces
+config.yml's only if it is no worse there on any measure either (``confirmed_on_real_words``).
 
 The trained model (models/, `make train`) parses every message once. For each
 setting, the FallbackClassifier rule and the ComplicationSafetyMargin rule are
@@ -44,6 +44,7 @@ from evaluation.labelled_data import (
     BLIND_WRITTEN_FILE,
     COMPLICATION,
     PROJECT_ROOT,
+    REAL_WORLD_VALIDATION_2_FILE,
     REAL_WORLD_VALIDATION_FILE,
     LabelledMessage,
     faq_intents,
@@ -213,14 +214,21 @@ def current_setting() -> Setting:
 
 
 def parse_validation_sets() -> list[tuple[list[LabelledMessage], list[dict[str, Any]]]]:
-    """The blind-written messages, then the real-world validation set's when it exists, each with its parses."""
+    """The blind-written messages, then real people's (both real-world validation sets as one) if any, with parses."""
     from evaluation.systems import RasaModelSystem
     from service.launcher import DEFAULT_MODEL
 
     model = RasaModelSystem("assistant", "the trained model (make train)", DEFAULT_MODEL)
     model.prepare()
-    paths = [path for path in (BLIND_WRITTEN_FILE, REAL_WORLD_VALIDATION_FILE) if path.exists()]
-    sets = [load_real_world(path) for path in paths]
+    sets = [load_real_world(BLIND_WRITTEN_FILE)]
+    real_words = [
+        message
+        for path in (REAL_WORLD_VALIDATION_FILE, REAL_WORLD_VALIDATION_2_FILE)
+        if path.exists()
+        for message in load_real_world(path)
+    ]
+    if real_words:
+        sets.append(real_words)
     return [(messages, model.parse([m.text for m in messages])) for messages in sets]
 
 
@@ -275,7 +283,8 @@ def main() -> int:
         real_words = ReplayedValidation(*parsed[1])
         kept = confirmed_on_real_words(best.setting, current, real_words)
         print(
-            f"\nOn real people's words ({REAL_WORLD_VALIDATION_FILE.relative_to(PROJECT_ROOT)}, "
+            f"\nOn real people's words ({REAL_WORLD_VALIDATION_FILE.relative_to(PROJECT_ROOT)} and "
+            f"{REAL_WORLD_VALIDATION_2_FILE.name}, "
             f"{len(real_words.messages)} messages, aggregates only), config.yml's setting and the blind-written "
             "set's choice:\n"
         )

@@ -1,10 +1,10 @@
-"""The real-world validation set: real people's words, kept apart from training and from every other set.
+"""The real-world validation sets: real people's words, kept apart from training and from every other set.
 
-tests/nlu/real_world_validation.yml was gathered from public pages by a helper who never saw data/ or the
-other evaluation sets. Its messages are never read while improving the assistant; only its aggregate
-figures check, on real people's words, choices made on the blind-written set. So none of it may train the
-model, none of it may repeat a message or a page of another set, and its labels must be ones the assistant
-can give.
+tests/nlu/real_world_validation.yml and real_world_validation_2.yml were gathered from public pages by helpers
+who never saw data/ or the other evaluation sets. Their messages are never read while improving the assistant;
+only their aggregate figures check, on real people's words, choices made on the blind-written set. So none of it
+may train the model, none of it may repeat a message or a page of another set, and its labels must be ones the
+assistant can give.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from evaluation.labelled_data import (
     HOLDOUT_FILE,
     OUT_OF_SCOPE,
     REAL_WORLD_DEV_FILE,
+    REAL_WORLD_VALIDATION_2_FILE,
     REAL_WORLD_VALIDATION_FILE,
     faq_intents,
     load_labelled,
@@ -29,6 +30,7 @@ from evaluation.labelled_data import (
 from evaluation.text_similarity import near_copies, near_copies_either_way
 
 VALIDATION = load_real_world(REAL_WORLD_VALIDATION_FILE)
+VALIDATION_2 = load_real_world(REAL_WORLD_VALIDATION_2_FILE)
 MAX_MESSAGES_PER_PAGE = 6
 
 
@@ -56,3 +58,30 @@ def test_labels_sources_and_spread() -> None:
     labels = Counter(m.intent for m in VALIDATION)
     assert labels[OUT_OF_SCOPE] >= 40 and labels[COMPLICATION] >= 20
     assert sum(m.near_miss for m in VALIDATION) >= labels[OUT_OF_SCOPE] // 2
+
+
+def test_the_second_validation_set_copies_no_training_example_and_back() -> None:
+    training = [m.text for m in load_training_messages()]
+    assert near_copies_either_way([m.text for m in VALIDATION_2], training) == []
+
+
+def test_the_second_validation_set_repeats_no_message_or_page_of_any_other_set() -> None:
+    earlier = [*load_real_world(), *load_real_world(REAL_WORLD_DEV_FILE), *VALIDATION]
+    others = [*load_labelled(HOLDOUT_FILE), *earlier, *load_real_world(BLIND_WRITTEN_FILE)]
+    assert near_copies((m.text for m in VALIDATION_2), of=(m.text for m in others)) == []
+    assert near_copies((m.text for m in others), of=(m.text for m in VALIDATION_2)) == []
+    assert {m.source for m in VALIDATION_2}.isdisjoint({m.source for m in earlier})
+
+
+def test_the_second_validation_sets_labels_sources_and_spread() -> None:
+    intents = set(yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))["intents"])
+    assert len(VALIDATION_2) >= 100
+    assert [m.text for m in VALIDATION_2 if m.intent not in intents] == []
+    assert [m.text for m in VALIDATION_2 if not set(m.also_ok) <= set(faq_intents()) | {COMPLICATION}] == []
+    assert [m.text for m in VALIDATION_2 if not m.source.startswith("http")] == []
+    per_page = Counter(m.source for m in VALIDATION_2)
+    assert [page for page, count in per_page.items() if count > MAX_MESSAGES_PER_PAGE] == []
+    labels = Counter(m.intent for m in VALIDATION_2)
+    assert labels[OUT_OF_SCOPE] >= 40 and labels[COMPLICATION] >= 5
+    assert sum(m.near_miss for m in VALIDATION_2) >= labels[OUT_OF_SCOPE] // 2
+    assert len(set(labels) - {OUT_OF_SCOPE, COMPLICATION}) >= 20  # questions spread over the FAQ topics
