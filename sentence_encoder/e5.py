@@ -90,7 +90,7 @@ class UnigramTokenizer:
         self._longest = max(len(piece) for piece in pieces)
         # No piece (and no unknown character) crosses a word start when the metaspace only ever opens a piece,
         # so the best split of a text is the best split of each word in turn, and a word seen before costs a
-        # dictionary lookup: the Viterbi search is ~3 ms of pure Python for a 250-character message otherwise.
+        # dictionary lookup: the Viterbi search is 1-3 ms of pure Python for a 250-character message otherwise.
         self._splits_by_word = not any(METASPACE in piece[1:] for piece in pieces)
         self._word_ids = functools.lru_cache(maxsize=WORD_CACHE_SIZE)(self._best_split)
 
