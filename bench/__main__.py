@@ -294,7 +294,7 @@ def notes(ours: BotResult, ref: BotResult, init_cached: str | None, settings: Se
     if settings.extra_env:
         items.append(f"Our servers ran with extra settings: {settings.extra_env}.")
     for result in (ours, ref):
-        capped = [(c, phase) for c, phase in result.phases.items()] + [(16, phase) for phase in result.repeated_c16]
+        capped = [*result.phases.items(), *((16, phase) for phase in result.repeated_c16)]
         for c, phase in capped:
             if phase.stopped_by == "time":
                 items.append(

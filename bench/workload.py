@@ -56,7 +56,7 @@ MIX_NAMES = (*_FIXED_MIXES, REAL_PEOPLE)
 
 @functools.cache
 def real_people_conversations() -> tuple[tuple[str, ...], ...]:
-    """One conversation per question of the real-world choosing sets, the three sets interleaved in a fixed order."""
+    """One conversation per question of the real-world choosing sets, the four sets interleaved in a fixed order."""
     from evaluation.labelled_data import (
         REAL_WORLD_DEV_FILE,
         REAL_WORLD_VALIDATION_2_FILE,

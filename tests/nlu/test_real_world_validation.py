@@ -23,7 +23,6 @@ from evaluation.labelled_data import (
     REAL_WORLD_DEV_FILE,
     REAL_WORLD_VALIDATION_2_FILE,
     REAL_WORLD_VALIDATION_FILE,
-    LabelledMessage,
     faq_intents,
     load_labelled,
     load_real_world,
@@ -44,10 +43,10 @@ SPREADS = {
 }
 
 
-@pytest.mark.parametrize("messages", [VALIDATION, VALIDATION_2], ids=["first", "second"])
-def test_no_training_example_copies_a_validation_message_and_back(messages: list[LabelledMessage]) -> None:
+@pytest.mark.parametrize("name", SPREADS)
+def test_no_training_example_copies_a_validation_message_and_back(name: str) -> None:
     training = [m.text for m in load_training_messages()]
-    assert near_copies_either_way([m.text for m in messages], training) == []
+    assert near_copies_either_way([m.text for m in SPREADS[name][0]], training) == []
 
 
 def test_no_message_or_page_of_another_set_comes_in_through_it() -> None:
