@@ -1,5 +1,7 @@
 """``python -m service.rasa_server run ...``: Rasa's own command line, with rasa_extensions.rasa_speedups applied first.
 
+JAX is kept out of TensorFlow before Rasa is imported (rasa_extensions.without_jax: ~65 MB of RSS).
+
 The launcher starts the Rasa server through this module so the fix is in
 place before any message is handled; every argument goes to Rasa unchanged,
 plus ``--auth-token`` from ``RASA_AUTH_TOKEN``: a token on the command line is
@@ -31,6 +33,10 @@ if __name__ == "__main__":
     from service.quiet_warnings import silence_library_deprecations
 
     silence_library_deprecations()  # before Rasa is imported: its libraries warn while they load
+
+    from rasa_extensions import without_jax
+
+    without_jax.install()  # before Rasa is imported: it imports TensorFlow, which imports JAX
 
     from rasa.__main__ import main
 

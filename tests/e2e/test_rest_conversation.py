@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -240,3 +241,14 @@ def test_http_api_takes_the_token_in_a_header(stack) -> None:
     assert status_with(f"Token {stack.auth_token}") == 200
     assert status_with("Token not-the-token") == 401
     assert status_with(f"Basic {stack.auth_token}") == 401
+
+
+def test_the_rasa_server_runs_tensorflow_without_jax(stack) -> None:
+    """rasa_extensions.without_jax holds in the real server: TensorFlow's libraries are mapped, JAX's are not."""
+    chat(stack, "e2e-jax", "hello")
+    rasa = next(server for server in stack.servers if server.name == "Rasa server")
+    assert rasa.process is not None
+    maps = Path(f"/proc/{rasa.process.pid}/maps").read_text().splitlines()
+    mapped = {line.split()[-1] for line in maps if "/" in line}
+    assert any("/tensorflow/" in path for path in mapped)
+    assert not [path for path in mapped if "/jaxlib/" in path or "/jax/" in path]
