@@ -52,13 +52,12 @@ from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.utils.endpoints import EndpointConfig
 
+from rasa_extensions.speedups_switch import SWITCH_VARIABLE, switched_off
+
 logger = logging.getLogger(__name__)
 
 # The Rasa versions these replacements were checked against, line by line and by the unit tests.
 TESTED_RASA_VERSIONS = frozenset({"3.6.21"})
-# Set to "off" (or 0/false/no) to run stock Rasa, e.g. to rule the replacements out when debugging.
-SWITCH_VARIABLE = "RASA_SPEEDUPS"
-_OFF_VALUES = frozenset({"off", "0", "false", "no"})
 
 # The client lets an idle connection go after 3 s, before the action server's
 # (Sanic's 5 s keep-alive) closes it: a call never lands on a closing socket.
@@ -201,7 +200,7 @@ async def close_resources_and_kept_sessions(app: Any, loop: asyncio.AbstractEven
 
 def why_not_applied(environ: Mapping[str, str], rasa_version: str) -> str | None:
     """The reason to run stock Rasa instead, or None when the replacements may be installed."""
-    if environ.get(SWITCH_VARIABLE, "").strip().lower() in _OFF_VALUES:
+    if switched_off(environ):
         return f"{SWITCH_VARIABLE}={environ[SWITCH_VARIABLE]}"
     if rasa_version not in TESTED_RASA_VERSIONS:
         tested = ", ".join(sorted(TESTED_RASA_VERSIONS))

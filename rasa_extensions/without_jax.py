@@ -24,11 +24,10 @@ import sys
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
+from rasa_extensions.speedups_switch import switched_off
+
 # TensorFlow versions whose only JAX import is the optional one above (checked by grepping its sources).
 TESTED_TENSORFLOW_VERSIONS = frozenset({"2.12.0"})
-# The same switch as rasa_extensions.rasa_speedups (which cannot be imported here: it imports Rasa).
-SWITCH_VARIABLE = "RASA_SPEEDUPS"
-OFF_VALUES = frozenset({"off", "0", "false", "no"})
 
 
 def installed_tensorflow_version() -> str | None:
@@ -41,9 +40,7 @@ def installed_tensorflow_version() -> str | None:
 
 def should_keep_jax_out(environ: Mapping[str, str], tensorflow_version: str | None) -> bool:
     """True on a tested TensorFlow with the switch not off."""
-    if environ.get(SWITCH_VARIABLE, "").strip().lower() in OFF_VALUES:
-        return False
-    return tensorflow_version in TESTED_TENSORFLOW_VERSIONS
+    return not switched_off(environ) and tensorflow_version in TESTED_TENSORFLOW_VERSIONS
 
 
 def install(
