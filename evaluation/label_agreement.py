@@ -85,6 +85,9 @@ class Agreement:
     complications_agreed: float | None  # complication reports the second also calls one
     after_effects_agreed: float | None  # calm after-effect questions the second labels the same way
     second_calls_complication: float  # plain messages (the set: no complication) the second calls a complication
+    # Every message: the second's label is an FAQ topic the set does not accept. The assistant's "FAQ answer to a
+    # different question"; a labeller must pick one label where the assistant may ask "Did you mean".
+    second_gives_other_faq: float
 
     @classmethod
     def of(cls, pairs: Sequence[tuple[LabelledMessage, LabelledMessage]]) -> Agreement:
@@ -112,6 +115,10 @@ class Agreement:
                 [p for p in pairs if p[0].intent == AFTER_EFFECTS], lambda a, b: b.intent in a.acceptable
             ),
             second_calls_complication=share(plain, lambda a, b: b.intent == COMPLICATION) or 0.0,
+            second_gives_other_faq=share(
+                list(pairs), lambda a, b: b.intent in faq_questions and b.intent not in a.acceptable
+            )
+            or 0.0,
         )
 
 
@@ -133,13 +140,14 @@ def table(by_group: dict[str, Agreement]) -> str:
 
     rows = [
         "| set | messages | same label | kappa | FAQ question: a label the set accepts | out-of-scope kept "
-        "| complication report agreed | after-effect question agreed | plain message called a complication |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| complication report agreed | after-effect question agreed | plain message called a complication "
+        "| an FAQ label the set does not accept (all messages) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     rows += [
         f"| {name} | {a.messages} | {a.same_label:.3f} | {a.kappa:.3f} | {cell(a.faq_right)} "
         f"| {cell(a.out_of_scope_kept)} | {cell(a.complications_agreed)} | {cell(a.after_effects_agreed)} "
-        f"| {a.second_calls_complication:.3f} |"
+        f"| {a.second_calls_complication:.3f} | {a.second_gives_other_faq:.3f} |"
         for name, a in by_group.items()
     ]
     return "\n".join(rows)

@@ -42,6 +42,9 @@ def test_second_labeller_is_scored_like_the_assistant() -> None:
     assert agreement.complications_agreed == 0.0
     assert agreement.after_effects_agreed == 0.0
     assert agreement.second_calls_complication == pytest.approx(1 / 4)
+    # The assistant's wrong answer: "b" (another FAQ topic) and "d" (an FAQ topic for a report); "a" is also_ok,
+    # and "e" names no FAQ topic.
+    assert agreement.second_gives_other_faq == pytest.approx(2 / 5)
 
 
 def test_the_second_labelling_covers_both_sets_with_known_labels() -> None:
