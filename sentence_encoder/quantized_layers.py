@@ -149,24 +149,15 @@ def quantize_int8(model) -> bytes:
         return target.read_bytes()
 
 
-def single_thread_session(
-    model: bytes | Path, config_entries: dict[str, str] | None = None
-):  # -> onnxruntime.InferenceSession (imported lazily)
-    """An ONNX Runtime session on one thread with every graph optimisation, as the server runs its encoders.
-
-    ``model`` is the graph's bytes or a file ONNX Runtime reads itself (no Python copy of it is left behind);
-    ``config_entries`` are ONNX Runtime session settings.
-    """
+def single_thread_session(model_bytes: bytes):  # -> onnxruntime.InferenceSession (imported lazily)
+    """An ONNX Runtime session on one thread with every graph optimisation, as the server runs its encoders."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-    for key, value in (config_entries or {}).items():
-        options.add_session_config_entry(key, value)
-    source = str(model) if isinstance(model, Path) else model
-    return onnxruntime.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+    return onnxruntime.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
 
 
 class OnnxTransformerLayers:

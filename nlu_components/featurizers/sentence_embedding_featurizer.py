@@ -1,4 +1,4 @@
-"""Rasa featurizer: a MiniLM, E5 or bge sentence embedding as the message's dense sentence feature.
+"""Rasa featurizer: a MiniLM sentence embedding (and optionally E5's) as the message's dense sentence feature.
 
 Only a sentence-level feature is added: the intent classifier after it works on
 whole messages, and no entity extractor in this pipeline is trained.
@@ -21,11 +21,6 @@ classifier's top confidence is below the setting (training examples are always
 embedded). A second classifier that reads this feature then re-ranks just those
 messages, so E5's cost is paid on the unsure share of traffic (docs/evaluation.md,
 "E5 as a second opinion").
-
-``encoders: [bge]`` (with the same ``only_below_confidence``) adds a third view for
-that second opinion: bge-small-en-v1.5 from its packaged int8 file
-(sentence_encoder/bge.py). Nothing is stored for it, and it is not centred: its
-cosines between unrelated questions already spread out (0.3-0.45).
 """
 
 from __future__ import annotations
@@ -43,7 +38,6 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu_components.code_fingerprint import CodeFingerprinted
-from sentence_encoder.bge import BgeEncoder
 from sentence_encoder.e5 import E5Encoder, E5Weights
 from sentence_encoder.encoder import MiniLMWeights, SentenceEncoder
 from sentence_encoder.quantized_layers import OnnxTransformerLayers, build_float_graph, quantize_int8
@@ -52,7 +46,7 @@ LAYERS_FILE = "minilm_layers_int8.onnx"
 E5_LAYERS_FILE = "e5_layers_int8.onnx"
 E5_MEAN_FILE = "e5_training_mean.npy"
 DEFAULT_ENCODERS = ("minilm",)
-ALLOWED_ENCODERS = (["minilm"], ["minilm", "e5"], ["e5"], ["bge"])
+ALLOWED_ENCODERS = (["minilm"], ["minilm", "e5"], ["e5"])
 # E5's training mean is taken over about this many evenly spread distinct training texts: the centre of
 # its narrow cone is steady well before all of them, and an E5 pass over all of them costs ~30 s.
 MEAN_SAMPLE_SIZE = 1000
@@ -66,11 +60,6 @@ def wants_e5(config: dict[str, Any]) -> bool:
 def wants_minilm(config: dict[str, Any]) -> bool:
     """Whether MiniLM is part of the embedding (everything but a second-opinion E5 featurizer)."""
     return "minilm" in config.get("encoders", DEFAULT_ENCODERS)
-
-
-def wants_bge(config: dict[str, Any]) -> bool:
-    """Whether the configuration uses bge-small-en-v1.5 (a second-opinion view of its own)."""
-    return "bge" in config.get("encoders", DEFAULT_ENCODERS)
 
 
 def intent_confidence(message: Message) -> float | None:
@@ -106,7 +95,7 @@ class JoinedEncoder:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
 class SentenceEmbeddingFeaturizer(CodeFingerprinted, DenseFeaturizer, GraphComponent):
-    """Adds an all-MiniLM-L6-v2 embedding of the text (and/or E5's, or bge's: 384 values each) to each message."""
+    """Adds an all-MiniLM-L6-v2 embedding of the text (and/or E5's, 384 values each) to each message."""
 
     def __init__(
         self,
@@ -114,7 +103,7 @@ class SentenceEmbeddingFeaturizer(CodeFingerprinted, DenseFeaturizer, GraphCompo
         name: str,
         model_storage: ModelStorage,
         resource: Resource,
-        encoder: SentenceEncoder | JoinedEncoder | CentredEncoder | BgeEncoder | None = None,
+        encoder: SentenceEncoder | JoinedEncoder | CentredEncoder | None = None,
     ) -> None:
         super().__init__(name, config)
         self._model_storage = model_storage
@@ -170,7 +159,7 @@ class SentenceEmbeddingFeaturizer(CodeFingerprinted, DenseFeaturizer, GraphCompo
     ) -> GraphComponent:
         """The stored int8 layers behind the packaged tokenizers and embedding tables."""
         with model_storage.read_from(resource) as directory:
-            parts: list[SentenceEncoder | CentredEncoder | BgeEncoder] = []
+            parts: list[SentenceEncoder | CentredEncoder] = []
             if wants_minilm(config):
                 layers = OnnxTransformerLayers((directory / LAYERS_FILE).read_bytes())
                 parts.append(SentenceEncoder(MiniLMWeights.from_installed_package(), layers))
@@ -178,20 +167,16 @@ class SentenceEmbeddingFeaturizer(CodeFingerprinted, DenseFeaturizer, GraphCompo
                 e5_layers = OnnxTransformerLayers((directory / E5_LAYERS_FILE).read_bytes())
                 e5 = E5Encoder(E5Weights.from_installed_package(), e5_layers)
                 parts.append(CentredEncoder(e5, np.load(directory / E5_MEAN_FILE)))
-        if wants_bge(config):
-            # Already int8 in its package, and not centred: its cosines spread out without it.
-            parts.append(BgeEncoder.from_installed_package())
         encoder = parts[0] if len(parts) == 1 else JoinedEncoder(parts)
         return cls(config, execution_context.node_name, model_storage, resource, encoder)
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
-        """``encoders`` one of the four lists, ``only_below_confidence`` a confidence; refused before training."""
+        """``encoders`` one of the three lists, ``only_below_confidence`` a confidence; refused before training."""
         encoders = config.get("encoders", list(DEFAULT_ENCODERS))
         if encoders not in ALLOWED_ENCODERS:
             raise ValueError(
-                "SentenceEmbeddingFeaturizer's encoders must be [minilm], [minilm, e5], [e5] or [bge], "
-                f"not {encoders!r}"
+                f"SentenceEmbeddingFeaturizer's encoders must be [minilm], [minilm, e5] or [e5], not {encoders!r}"
             )
         below = config.get("only_below_confidence")
         if below is not None and (isinstance(below, bool) or not isinstance(below, (int, float)) or not 0 < below <= 1):
